@@ -1,0 +1,49 @@
+# The two commands of the README: `make demo` and `make test`. Each creates .venv if needed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The shared MNIST file beside the checkout, when it is there (tests and benchmarks read MNIST_PATH).
+MNIST_PATH ?= $(wildcard $(abspath ../shared/data/mnist.npz))
+export MNIST_PATH
+
+.PHONY: demo test lint bench dot docs clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,plot]"
+	@touch $@
+
+demo: $(STAMP)
+	$(PY) demo.py
+
+test: $(STAMP) dot
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy autograd_core nn viz
+
+bench: $(STAMP)
+	$(PY) benchmarks/engine.py
+
+docs: $(STAMP) dot
+	$(PY) -m viz.docs
+
+# Graphviz's `dot` renders SVG; the tests render, so make sure it is there.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && apt-get install -y -q graphviz; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+	    sudo apt-get update -q && sudo apt-get install -y -q graphviz; \
+	  else \
+	    echo "Graphviz's dot program is missing: install it with 'sudo apt-get install graphviz' (Debian/Ubuntu) or 'brew install graphviz' (macOS), then run make test again." >&2; \
+	    exit 1; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

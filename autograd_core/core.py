@@ -1,0 +1,573 @@
+"""The node type `Value`, how a primitive records a node, and the two sweeps over a graph.
+
+A `Value` is a node of a computational graph. A leaf is made by the user; every other
+node is made by a `Primitive` (see `primitives.py`) and remembers, in `_ctx`, the
+primitive, the raw arguments, the keyword parameters and the parent nodes that need a
+gradient. Nothing here holds a reference from a parent to a child and no rule captures
+the node it belongs to, so a graph is freed by reference counting alone.
+
+The reverse pass (`reverse_pass`) visits the graph once in reverse topological order and
+adds up each node's gradient in one place; the forward sweep (`forward_pass`) visits it
+once in topological order, for forward mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+_grad_enabled = [True]
+
+
+def is_grad_enabled() -> bool:
+    """True when primitives record graph nodes (the default)."""
+    return _grad_enabled[0]
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    previous = _grad_enabled[0]
+    _grad_enabled[0] = enabled
+    try:
+        yield
+    finally:
+        _grad_enabled[0] = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager: inside it, operations compute values but record no graph."""
+    return _grad_mode(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    """Context manager: inside it, operations record the graph (undoes `no_grad`)."""
+    return _grad_mode(True)
+
+
+_NUMERIC_KINDS = "biuf"
+
+
+def as_data(data: Any, what: str = "Value data") -> Any:
+    """The float or float array a `Value` holds for `data`: ints and bools become float64,
+    float16/32/64 keep their dtype; anything else is a `TypeError` that names it."""
+    if isinstance(data, Value):
+        raise TypeError(f"{what} must be a number or a NumPy array, not a Value (use .data)")
+    if type(data) is float:
+        return data
+    if isinstance(data, bool | int | float) and not isinstance(data, np.generic):
+        return float(data)
+    array = data if isinstance(data, np.ndarray | np.generic) else None
+    if array is None:
+        if not isinstance(data, list | tuple):
+            raise TypeError(
+                f"{what} must be a number or a numeric NumPy array, not {type(data).__name__}"
+            )
+        array = np.asarray(data)
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"{what} must be real numbers; got an array of dtype {array.dtype} "
+            "(strings, objects and complex numbers are not supported)"
+        )
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    return array
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of a Value, array, NumPy scalar or Python number (() for a number)."""
+    return getattr(x, "shape", ())
+
+
+def data_of(x: Any) -> Any:
+    """The raw data of a Value, or `x` itself."""
+    return x.data if isinstance(x, Value) else x
+
+
+class Primitive:
+    """A differentiable operation: a NumPy forward and, for each input, a VJP and a JVP rule.
+
+    Calling it on plain numbers or arrays just runs the forward. Calling it on Values
+    returns a Value; when some input requires grad (and grad mode is on) that Value is a
+    graph node which remembers how it was made.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "jvps", "broadcasts")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjps: Any,
+        jvps: Any,
+        broadcasts: bool = False,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.jvps = jvps
+        self.broadcasts = broadcasts
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        for a in args:
+            if isinstance(a, Value):
+                break
+        else:
+            return self.forward(*args, **params)
+        datas = []
+        argnums = []
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Value):
+                datas.append(a.data)
+                if a.requires_grad:
+                    argnums.append(i)
+                    parents.append(a)
+            else:
+                datas.append(_constant(a, self.name))
+        try:
+            ans = self.forward(*datas, **params)
+        except ValueError as error:
+            shapes = " and ".join(str(shape_of(d)) for d in datas)
+            raise ValueError(f"{self.name}: cannot combine shapes {shapes}: {error}") from None
+        if parents and _grad_enabled[0]:
+            return _node(ans, (self, datas, params, argnums, parents))
+        return _node(ans, None)
+
+
+def _constant(a: Any, op: str) -> Any:
+    """Check a non-Value operand: a number or numeric array is a constant of the graph."""
+    if type(a) is float or type(a) is int or isinstance(a, np.ndarray | np.generic):
+        if getattr(a, "dtype", np.dtype(float)).kind not in _NUMERIC_KINDS:
+            raise TypeError(f"{op}: operand has dtype {a.dtype}; only real numbers are supported")
+        return a
+    return as_data(a, f"{op}: an operand")
+
+
+_new = object.__new__
+
+
+def _node(ans: Any, ctx: tuple | None) -> Value:
+    v = _new(Value)
+    v.data = ans
+    v.grad = None
+    v.requires_grad = ctx is not None
+    v.label = None
+    v._ctx = ctx
+    v._retain = False
+    return v
+
+
+def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
+    """Every node reachable from `root` through `parents`, each after all its parents.
+
+    Iterative depth-first search with an explicit stack, so a chain of a million nodes
+    needs no recursion. `viz` draws graphs with the same function.
+    """
+    seen = {root}
+    order = []
+    stack = [(root, iter(parents(root)))]
+    while stack:
+        node, pending = stack[-1]
+        for parent in pending:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parents(parent))))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def graph_parents(node: Value) -> list[Value]:
+    """The parent nodes of `node` that need a gradient (none for a leaf or constant)."""
+    ctx = node._ctx
+    return ctx[4] if ctx is not None else []
+
+
+def _fit(c: Any, like: Any) -> Any:
+    """Sum a gradient back to the shape of the input it flows into, and give it its dtype.
+
+    This is the one place where broadcasting is undone: a rule never has to think about it.
+    """
+    if type(c) is float:
+        return c
+    shape = shape_of(like)
+    c_shape = c.shape
+    if c_shape != shape:
+        lead = len(c_shape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1
+        )
+        c = c.sum(axis=axes, keepdims=True).reshape(shape) if axes else c.reshape(shape)
+    dtype = getattr(like, "dtype", None)
+    if dtype is not None and isinstance(c, np.ndarray | np.generic) and c.dtype != dtype:
+        c = c.astype(dtype)
+    return c
+
+
+def reverse_pass(
+    root: Value,
+    seed: Any,
+    visit: Callable[[Value, Any], None],
+    create_graph: bool = False,
+    stop_at: set | None = None,
+) -> None:
+    """Backpropagate `seed` (dC/droot) through the graph below `root`.
+
+    Each node's gradient is complete when the node is reached, in reverse topological
+    order; it is handed to `visit(node, gradient)` and then passed to the node's parents
+    through the primitive's VJP rules. With `create_graph` the rules run on Values and
+    record the backward pass as a new graph (for higher derivatives); otherwise they run on
+    raw arrays. Nodes in `stop_at` receive their gradient but pass nothing on.
+    """
+    parents = graph_parents if stop_at is None else (
+        lambda n: [] if n in stop_at else graph_parents(n)
+    )
+    order = toposort(root, parents)
+    grads = {root: seed}
+    with _grad_mode(create_graph):
+        for node in reversed(order):
+            g = grads.pop(node)
+            visit(node, g)
+            ctx = node._ctx
+            if ctx is None or (stop_at is not None and node in stop_at):
+                continue
+            prim, args, params, argnums, parents_ = ctx
+            ans = node.data
+            if create_graph:
+                args = list(args)
+                for i, p in zip(argnums, parents_, strict=True):
+                    args[i] = p
+                ans = node
+            vjps = prim.vjps
+            for i, p in zip(argnums, parents_, strict=True):
+                c = _fit(vjps[i](g, ans, *args, **params), p.data)
+                old = grads.get(p)
+                grads[p] = c if old is None else old + c
+
+
+def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any:
+    """Push the tangents of some nodes (`tangents`, node -> dx) forward to `root`.
+
+    One sweep in topological order through the primitives' JVP rules: forward mode. A node
+    that depends on no node with a tangent gets none; the result is None if `root` doesn't.
+    """
+    with _grad_mode(create_graph):
+        for node in toposort(root, graph_parents):
+            ctx = node._ctx
+            if ctx is None or node in tangents:
+                continue
+            prim, args, params, argnums, parents = ctx
+            ans = node.data
+            if create_graph:
+                args = list(args)
+                for i, p in zip(argnums, parents, strict=True):
+                    args[i] = p
+                ans = node
+            out = None
+            for i, p in zip(argnums, parents, strict=True):
+                t = tangents.get(p)
+                if t is not None:
+                    c = prim.jvps[i](t, ans, *args, **params)
+                    if shape_of(c) != shape_of(node.data):
+                        c = _p.broadcast_to(c, shape_of(node.data))
+                    out = c if out is None else out + c
+            if out is not None:
+                tangents[node] = out
+    return tangents.get(root)
+
+
+def _owned(g: Any, visible: set[int]) -> Any:
+    """`g`, or a copy of it when it could alias an array the user already sees."""
+    if isinstance(g, np.ndarray):
+        if (
+            id(g) in visible
+            or (g.base is not None and id(g.base) in visible)
+            or not g.flags.writeable
+        ):
+            g = g.copy()
+        visible.add(id(g))
+        if g.base is not None:
+            visible.add(id(g.base))
+    return g
+
+
+class Value:
+    """A node of a computational graph: `data` (a float or a NumPy array) and its `grad`.
+
+    `grad` is dC/d(this node) after a backward pass from C has reached it, else None.
+    Leaves that require grad accumulate into `grad` across backward passes.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_retain", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: Any, requires_grad: bool = True, label: str | None = None) -> None:
+        self.data = as_data(data)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._ctx = None
+        self._retain = False
+
+    # --- descriptive -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of `data` (() for a scalar)."""
+        return shape_of(self.data)
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions of `data`."""
+        return len(shape_of(self.data))
+
+    @property
+    def size(self) -> int:
+        """The number of elements of `data`."""
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of `data` (float64 for a Python float)."""
+        return getattr(self.data, "dtype", np.dtype(np.float64))
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node made by the user rather than by an operation."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the primitive that made this node (None for a leaf)."""
+        return self._ctx[0].name if self._ctx is not None else None
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        grad = "" if self.grad is None else f", grad={self.grad!r}"
+        return f"Value({self.data!r}{grad}{name})"
+
+    def item(self) -> float:
+        """The single number this Value holds, as a Python float."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a Value with one element; this one has shape {self.shape}")
+        return float(np.asarray(self.data).reshape(()))
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a scalar Value")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    # --- gradients -----------------------------------------------------------------------
+    def detach(self) -> Value:
+        """A new leaf holding the same data, cut from the graph (requires_grad=False)."""
+        return Value(self.data, requires_grad=False, label=self.label)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient: `grad` becomes None."""
+        self.grad = None
+
+    def retain_grad(self) -> Value:
+        """Ask backward passes to leave this (non-leaf) node's gradient in `grad`."""
+        self._retain = True
+        return self
+
+    def backward(
+        self,
+        gradient: Any = None,
+        *,
+        retain_grads: bool = False,
+        create_graph: bool = False,
+    ) -> None:
+        """Backpropagate from this node: every leaf L that requires grad gets dC/dL added
+        to `L.grad`, where C is this node (or, with `gradient`, C = sum(gradient * this)).
+
+        `retain_grads=True` also assigns to every other node of the graph its gradient of
+        this pass; `create_graph=True` records the backward pass so it can be differentiated.
+        """
+        if not self.requires_grad:
+            raise ValueError(
+                "backward(): this Value does not depend on any Value with requires_grad=True"
+            )
+        seed = self._seed(gradient)
+        visible: set[int] = set()
+
+        def store(node: Value, g: Any) -> None:
+            if node._ctx is None:
+                node.grad = _owned(g, visible) if node.grad is None else node.grad + g
+            elif retain_grads or node._retain:
+                node.grad = _owned(g, visible)
+
+        reverse_pass(self, seed, store, create_graph=create_graph)
+
+    def _seed(self, gradient: Any) -> Any:
+        data = self.data
+        if gradient is None:
+            if self.size != 1:
+                raise ValueError(
+                    f"backward() on a non-scalar Value of shape {self.shape} needs a "
+                    "gradient argument of that shape (dC/d of this Value)"
+                )
+            if isinstance(data, np.ndarray):
+                return np.ones_like(data)
+            return type(data)(1.0)
+        if isinstance(gradient, Value):
+            gradient = gradient.data
+        seed = np.array(gradient, dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(
+                f"backward(): gradient has shape {seed.shape} but the Value has shape {self.shape}"
+            )
+        return seed
+
+    # --- comparisons give plain booleans; == stays identity --------------------------------
+    def __lt__(self, other: Any) -> Any:
+        return self.data < data_of(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.data <= data_of(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self.data > data_of(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.data >= data_of(other)
+
+    __hash__ = object.__hash__
+
+    # --- arithmetic: thin calls into the registry ------------------------------------------
+    def __add__(self, other: Any) -> Value:
+        return _p.add(self, other)
+
+    def __radd__(self, other: Any) -> Value:
+        return _p.add(other, self)
+
+    def __sub__(self, other: Any) -> Value:
+        return _p.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Value:
+        return _p.sub(other, self)
+
+    def __mul__(self, other: Any) -> Value:
+        return _p.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _p.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Value:
+        return _p.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return _p.div(other, self)
+
+    def __pow__(self, other: Any) -> Value:
+        return _p.power(self, other)
+
+    def __rpow__(self, other: Any) -> Value:
+        return _p.power(other, self)
+
+    def __matmul__(self, other: Any) -> Value:
+        return _p.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Value:
+        return _p.matmul(other, self)
+
+    def __neg__(self) -> Value:
+        return _p.neg(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _p.abs(self)
+
+    def __getitem__(self, index: Any) -> Value:
+        return _p.getitem(self, index)
+
+    # --- NumPy interoperability: ufuncs and a few functions map to primitives --------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _p.apply_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return _p.apply_function(func, args, kwargs)
+
+    # --- methods ----------------------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Sum over `axis` (all axes by default)."""
+        return _p.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Mean over `axis` (all axes by default)."""
+        return _p.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Maximum over `axis`; ties share the gradient equally."""
+        return _p.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Minimum over `axis`; ties share the gradient equally."""
+        return _p.min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Value:
+        """The same numbers in a new shape (`x.reshape(2, 3)` or `x.reshape((2, 3))`)."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return _p.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Value:
+        """Axes permuted (reversed by default)."""
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return _p.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Value:
+        """The transpose (axes reversed)."""
+        return _p.transpose(self, None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Value:
+        """`axis1` and `axis2` interchanged."""
+        return _p.swapaxes(self, axis1, axis2)
+
+    def exp(self) -> Value:
+        """e ** x, elementwise."""
+        return _p.exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm, elementwise."""
+        return _p.log(self)
+
+    def sqrt(self) -> Value:
+        """Square root, elementwise."""
+        return _p.sqrt(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, elementwise."""
+        return _p.tanh(self)
+
+    def sigmoid(self) -> Value:
+        """sigma(z) = 1 / (1 + e^-z), elementwise, computed stably."""
+        return _p.sigmoid(self)
+
+    def relu(self) -> Value:
+        """max(z, 0), elementwise."""
+        return _p.relu(self)
+
+    def abs(self) -> Value:
+        """|x|, elementwise."""
+        return _p.abs(self)
+
+
+from . import primitives as _p  # noqa: E402  (the registry needs Value defined first)
