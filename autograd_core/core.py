@@ -1,9 +1,9 @@
 """The node type `Value`, how a primitive records a node, and the two sweeps over a graph.
 
 A `Value` is a node of a computational graph. A leaf is made by the user; every other
-node is made by a `Primitive` (see `primitives.py`) and remembers, in `_ctx`, the
-primitive, the raw arguments, the keyword parameters and the parent nodes that need a
-gradient. Nothing here holds a reference from a parent to a child and no rule captures
+node is made by a `Primitive` (see `primitives.py`) and remembers the primitive (`_op`),
+the raw arguments, keyword parameters and argnums (`_ctx`) and the parent nodes that need a
+gradient (`_parents`). Nothing here holds a reference from a parent to a child and no rule captures
 the node it belongs to, so a graph is freed by reference counting alone.
 
 The reverse pass (`reverse_pass`) visits the graph once in reverse topological order and
@@ -14,6 +14,7 @@ once in topological order, for forward mode.
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -114,30 +115,33 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        for a in args:
-            if isinstance(a, Value):
-                break
-        else:
-            return self.forward(*args, **params)
         datas = []
         argnums = []
         parents = []
-        for i, a in enumerate(args):
+        has_value = False
+        i = 0
+        for a in args:
             if isinstance(a, Value):
+                has_value = True
                 datas.append(a.data)
                 if a.requires_grad:
                     argnums.append(i)
                     parents.append(a)
+            elif a.__class__ is float or (a.__class__ is np.ndarray and a.dtype.kind in "fiub"):
+                datas.append(a)
             else:
                 datas.append(_constant(a, self.name))
+            i += 1
+        if not has_value:  # plain numbers and arrays in, plain out: no graph
+            return self.forward(*args, **params)
         try:
             ans = self.forward(*datas, **params)
         except ValueError as error:
             shapes = " and ".join(str(shape_of(d)) for d in datas)
             raise ValueError(f"{self.name}: cannot combine shapes {shapes}: {error}") from None
         if parents and _grad_enabled[0]:
-            return _node(ans, (self, datas, params, argnums, parents))
-        return _node(ans, None)
+            return _node(ans, self, (tuple(datas), params or None, tuple(argnums)), tuple(parents))
+        return _node(ans, None, None, ())
 
 
 def _constant(a: Any, op: str) -> Any:
@@ -150,15 +154,21 @@ def _constant(a: Any, op: str) -> Any:
 
 
 _new = object.__new__
+_NO_PARAMS: dict[str, Any] = {}
 
 
-def _node(ans: Any, ctx: tuple | None) -> Value:
+def _node(ans: Any, op: Primitive | None, ctx: tuple | None, parents: tuple) -> Value:
+    """A new node. `ctx` = (raw arguments, parameters or None, argnums of `parents`) holds
+    only numbers and arrays (no empty dict), so the garbage collector stops tracking it: with
+    graphs of many thousands of scalar nodes, fewer tracked objects make collections cheaper."""
     v = _new(Value)
     v.data = ans
     v.grad = None
-    v.requires_grad = ctx is not None
+    v.requires_grad = op is not None
     v.label = None
+    v._op = op
     v._ctx = ctx
+    v._parents = parents
     v._retain = False
     return v
 
@@ -185,31 +195,36 @@ def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
     return order
 
 
-def graph_parents(node: Value) -> list[Value]:
-    """The parent nodes of `node` that need a gradient (none for a leaf or constant)."""
-    ctx = node._ctx
-    return ctx[4] if ctx is not None else []
+# graph_parents(node): the parent nodes of `node` that need a gradient (none for a leaf).
+graph_parents: Callable[[Value], tuple[Value, ...]] = operator.attrgetter("_parents")
 
 
-def _fit(c: Any, like: Any) -> Any:
-    """Sum a gradient back to the shape of the input it flows into, and give it its dtype.
+def _unbroadcast(c: Any, like: Any) -> Any:
+    """Sum a gradient back to the shape of the input it flows into (undo broadcasting).
 
     This is the one place where broadcasting is undone: a rule never has to think about it.
     """
-    if type(c) is float:
+    if c.__class__ is float:
         return c
     shape = shape_of(like)
     c_shape = c.shape
-    if c_shape != shape:
-        lead = len(c_shape) - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1
-        )
-        c = c.sum(axis=axes, keepdims=True).reshape(shape) if axes else c.reshape(shape)
-    dtype = getattr(like, "dtype", None)
-    if dtype is not None and isinstance(c, np.ndarray | np.generic) and c.dtype != dtype:
-        c = c.astype(dtype)
-    return c
+    if c_shape == shape:
+        return c
+    lead = len(c_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1
+    )
+    return c.sum(axis=axes, keepdims=True).reshape(shape) if axes else c.reshape(shape)
+
+
+def _like(g: Any, node: Value) -> Any:
+    """`g` in the dtype of `node`'s data, so float32 data gets float32 gradients."""
+    data = node.data
+    if g.__class__ is np.ndarray and data.__class__ is np.ndarray and g.dtype != data.dtype:
+        return g.astype(data.dtype)
+    if isinstance(g, np.generic) and g.dtype != getattr(data, "dtype", np.float64):
+        return g.astype(getattr(data, "dtype", np.float64))
+    return g
 
 
 def reverse_pass(
@@ -218,39 +233,58 @@ def reverse_pass(
     visit: Callable[[Value, Any], None],
     create_graph: bool = False,
     stop_at: set | None = None,
+    visit_all: bool = False,
 ) -> None:
     """Backpropagate `seed` (dC/droot) through the graph below `root`.
 
-    Each node's gradient is complete when the node is reached, in reverse topological
-    order; it is handed to `visit(node, gradient)` and then passed to the node's parents
-    through the primitive's VJP rules. With `create_graph` the rules run on Values and
-    record the backward pass as a new graph (for higher derivatives); otherwise they run on
-    raw arrays. Nodes in `stop_at` receive their gradient but pass nothing on.
+    Nodes are taken in reverse topological order, so each node's gradient is complete when
+    it is reached; it is then passed to the node's parents through the primitive's VJP
+    rules. `visit(node, gradient)` is called for leaves, for nodes in `stop_at` (which pass
+    nothing on), for nodes that asked for `retain_grad()`, and for every node if
+    `visit_all`. With `create_graph` the rules run on Values and record the backward pass as
+    a new graph (for higher derivatives); otherwise they run on raw arrays.
     """
-    parents = graph_parents if stop_at is None else (
-        lambda n: [] if n in stop_at else graph_parents(n)
-    )
-    order = toposort(root, parents)
+    if stop_at:
+        order = toposort(root, lambda n: [] if n in stop_at else graph_parents(n))
+    else:
+        order = toposort(root, graph_parents)
     grads = {root: seed}
-    with _grad_mode(create_graph):
+    previous = _grad_enabled[0]
+    _grad_enabled[0] = create_graph
+    try:
         for node in reversed(order):
             g = grads.pop(node)
-            visit(node, g)
-            ctx = node._ctx
-            if ctx is None or (stop_at is not None and node in stop_at):
-                continue
-            prim, args, params, argnums, parents_ = ctx
-            ans = node.data
+            prim = node._op
+            if prim is None or visit_all or node._retain or (stop_at and node in stop_at):
+                visit(node, g)
+                if prim is None or (stop_at and node in stop_at):
+                    continue
+            args, params, argnums = node._ctx
+            params = params or _NO_PARAMS
+            parents = node._parents
             if create_graph:
-                args = list(args)
-                for i, p in zip(argnums, parents_, strict=True):
-                    args[i] = p
-                ans = node
+                args, ans = _with_values(args, argnums, parents), node
+            else:
+                ans = node.data
             vjps = prim.vjps
-            for i, p in zip(argnums, parents_, strict=True):
-                c = _fit(vjps[i](g, ans, *args, **params), p.data)
-                old = grads.get(p)
-                grads[p] = c if old is None else old + c
+            for i, p in zip(argnums, parents, strict=False):
+                c = vjps[i](g, ans, *args, **params)
+                if prim.broadcasts and c.__class__ is not float:
+                    c = _unbroadcast(c, p.data)
+                if p in grads:
+                    grads[p] = grads[p] + c  # the one place where gradients are added up
+                else:
+                    grads[p] = c
+    finally:
+        _grad_enabled[0] = previous
+
+
+def _with_values(args: list, argnums: list, parents: list) -> list:
+    """The arguments of a node with its parent Values in place of their data."""
+    args = list(args)
+    for i, p in zip(argnums, parents, strict=True):
+        args[i] = p
+    return args
 
 
 def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any:
@@ -261,16 +295,16 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
     """
     with _grad_mode(create_graph):
         for node in toposort(root, graph_parents):
-            ctx = node._ctx
-            if ctx is None or node in tangents:
+            prim = node._op
+            if prim is None or node in tangents:
                 continue
-            prim, args, params, argnums, parents = ctx
-            ans = node.data
+            args, params, argnums = node._ctx
+            params = params or _NO_PARAMS
+            parents = node._parents
             if create_graph:
-                args = list(args)
-                for i, p in zip(argnums, parents, strict=True):
-                    args[i] = p
-                ans = node
+                args, ans = _with_values(args, argnums, parents), node
+            else:
+                ans = node.data
             out = None
             for i, p in zip(argnums, parents, strict=True):
                 t = tangents.get(p)
@@ -284,8 +318,9 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
     return tangents.get(root)
 
 
-def _owned(g: Any, visible: set[int]) -> Any:
-    """`g`, or a copy of it when it could alias an array the user already sees."""
+def _owned(g: Any, node: Value, visible: set[int]) -> Any:
+    """`g` in `node`'s dtype, copied when it could alias an array the user already sees."""
+    g = _like(g, node)
     if isinstance(g, np.ndarray):
         if (
             id(g) in visible
@@ -306,7 +341,9 @@ class Value:
     Leaves that require grad accumulate into `grad` across backward passes.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_retain", "__weakref__")
+    __slots__ = (
+        "data", "grad", "requires_grad", "label", "_op", "_ctx", "_parents", "_retain", "__weakref__"
+    )
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str | None = None) -> None:
@@ -314,7 +351,9 @@ class Value:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = label
+        self._op = None
         self._ctx = None
+        self._parents = ()
         self._retain = False
 
     # --- descriptive -------------------------------------------------------------------
@@ -341,12 +380,12 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a node made by the user rather than by an operation."""
-        return self._ctx is None
+        return self._op is None
 
     @property
     def op(self) -> str | None:
         """The name of the primitive that made this node (None for a leaf)."""
-        return self._ctx[0].name if self._ctx is not None else None
+        return self._op.name if self._op is not None else None
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -405,12 +444,13 @@ class Value:
         visible: set[int] = set()
 
         def store(node: Value, g: Any) -> None:
-            if node._ctx is None:
-                node.grad = _owned(g, visible) if node.grad is None else node.grad + g
+            if node._op is None:
+                g = _owned(g, node, visible)
+                node.grad = g if node.grad is None else node.grad + g
             elif retain_grads or node._retain:
-                node.grad = _owned(g, visible)
+                node.grad = _owned(g, node, visible)
 
-        reverse_pass(self, seed, store, create_graph=create_graph)
+        reverse_pass(self, seed, store, create_graph=create_graph, visit_all=retain_grads)
 
     def _seed(self, gradient: Any) -> Any:
         data = self.data
@@ -528,8 +568,8 @@ class Value:
 
     def transpose(self, *axes: Any) -> Value:
         """Axes permuted (reversed by default)."""
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], tuple | list)):
+            axes = axes[0]
         return _p.transpose(self, axes or None)
 
     @property

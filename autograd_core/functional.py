@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import primitives as P
-from .core import Value, data_of, enable_grad, forward_pass, is_grad_enabled, no_grad, reverse_pass
+from .core import Value, _like, data_of, enable_grad, forward_pass, is_grad_enabled, no_grad, reverse_pass
 
 
 def _wrap(x: Any) -> tuple[Value, bool]:
@@ -42,7 +42,7 @@ def _gradients(out: Value, wrt: Sequence[Value], seed: Any, create_graph: bool) 
 
     def keep(node: Value, g: Any) -> None:
         if node in targets:
-            found[node] = g
+            found[node] = _like(g, node)
 
     if isinstance(out, Value) and out.requires_grad:
         reverse_pass(out, seed, keep, create_graph=create_graph, stop_at=targets)

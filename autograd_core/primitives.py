@@ -6,7 +6,7 @@ The contract of a rule
   gradient of the output (dC/d ans), ``ans`` the output, ``inputs`` the primitive's inputs.
   It returns the contribution dC/d inputs[i] along this edge. It may return an array of the
   output's (broadcast) shape: the reverse pass sums it back to the input's shape, in one
-  place (`core._fit`), so a rule never thinks about broadcasting.
+  place (`core._unbroadcast`), so a rule never thinks about broadcasting.
 * A JVP rule for input i is called as ``rule(t, ans, *inputs, **params)``: ``t`` is the
   tangent of inputs[i]; it returns that input's contribution to the output's tangent.
 * Rules are written with the primitives themselves (operators, methods, the functions of
@@ -27,14 +27,19 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Value, _fit, data_of, shape_of
+from .core import Primitive, Value, data_of, shape_of
 
 # --- declaring primitives -----------------------------------------------------------------
 
 
-def defprim(name: str, forward: Callable[..., Any], vjps: Any, jvps: Any) -> Primitive:
-    """Register a primitive with one VJP rule and one JVP rule per input."""
-    return Primitive(name, forward, vjps, jvps)
+def defprim(
+    name: str, forward: Callable[..., Any], vjps: Any, jvps: Any, broadcasts: bool = False
+) -> Primitive:
+    """Register a primitive with one VJP rule and one JVP rule per input.
+
+    `broadcasts=True` says a VJP may return the output's broadcast shape, to be summed back.
+    """
+    return Primitive(name, forward, vjps, jvps, broadcasts)
 
 
 def defelementwise(name: str, forward: Callable[..., Any], *derivs: Callable[..., Any]) -> Primitive:
@@ -92,6 +97,8 @@ neg = defelementwise("neg", operator.neg, lambda g, ans, x: -g)
 
 def _pow_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y)/dx = y x^(y-1); the exponent is kept at 1 where y = 0 so x = 0 gives 0, not nan."""
+    if y.__class__ is int or y.__class__ is float:
+        return g * (2.0 * x) if y == 2 else g * (y * x ** (y - 1 if y != 0 else 1.0))
     return g * y * x ** where(data_of(y) != 0, y - 1, 1.0)
 
 
@@ -106,19 +113,40 @@ power = defelementwise("power", operator.pow, _pow_dx, _pow_dy)
 
 
 def _sigmoid(z: Any) -> Any:
-    """sigma(z) = exp(-log(1 + e^-z)): no overflow, and small results keep their precision."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """sigma(z) = 1 / (1 + e^-z). Where e^-z overflows (z < -709) the result is 0, correctly
+    rounded, with no warning; small results keep their relative accuracy (sigma(-40) = 4.2e-18)."""
+    if z.__class__ is float:
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else math.exp(z)
+    with np.errstate(over="ignore"):
+        t = np.exp(-z)
+    t += 1.0
+    return np.reciprocal(t, out=t) if t.__class__ is np.ndarray else 1.0 / t
 
 
 def _relu(z: Any) -> Any:
     return np.maximum(z, 0.0) if isinstance(z, np.ndarray) else (z if z > 0 else 0.0 * z)
 
 
-exp = defelementwise("exp", np.exp, lambda g, ans, x: g * ans)
-log = defelementwise("log", np.log, lambda g, ans, x: g / x)
-sqrt = defelementwise("sqrt", np.sqrt, lambda g, ans, x: g * 0.5 / ans)
+def _on_floats(array_fn: Callable[[Any], Any], float_fn: Callable[[float], float]) -> Callable[[Any], Any]:
+    """A forward that keeps Python floats as Python floats (fast scalar graphs), falling back
+    to NumPy (inf or nan with its usual warning) where `math` would raise."""
+
+    def forward(x: Any) -> Any:
+        if x.__class__ is float:
+            try:
+                return float_fn(x)
+            except (OverflowError, ValueError):
+                return float(array_fn(x))
+        return array_fn(x)
+
+    return forward
+
+
+exp = defelementwise("exp", _on_floats(np.exp, math.exp), lambda g, ans, x: g * ans)
+log = defelementwise("log", _on_floats(np.log, math.log), lambda g, ans, x: g / x)
+sqrt = defelementwise("sqrt", _on_floats(np.sqrt, math.sqrt), lambda g, ans, x: g * 0.5 / ans)
 abs = defelementwise("abs", np.abs, lambda g, ans, x: g * np.sign(data_of(x)))
-tanh = defelementwise("tanh", np.tanh, lambda g, ans, x: g * (1.0 - ans * ans))
+tanh = defelementwise("tanh", _on_floats(np.tanh, math.tanh), lambda g, ans, x: g * (1.0 - ans * ans))
 sigmoid = defelementwise("sigmoid", _sigmoid, lambda g, ans, x: g * (ans * (1.0 - ans)))
 relu = defelementwise("relu", _relu, lambda g, ans, x: g * (data_of(x) > 0))
 maximum = defelementwise(
@@ -162,6 +190,8 @@ def _as_matrices(g: Any, x: Any, y: Any) -> tuple[Any, Any, Any]:
 
 def _matmul_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """dC/dx = g y^T."""
+    if x.ndim == 2 and y.ndim == 2:
+        return g @ y.T
     g, x2, y = _as_matrices(g, x, y)
     dx = g @ y.swapaxes(-1, -2)
     return dx[..., 0, :] if len(shape_of(x)) == 1 else dx
@@ -169,6 +199,8 @@ def _matmul_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def _matmul_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """dC/dy = x^T g, computed as (g^T x)^T so that W.grad of `A @ W.T` comes out row-major."""
+    if x.ndim == 2 and y.ndim == 2:
+        return (g.T @ x).T
     g, x, y2 = _as_matrices(g, x, y)
     dy = (g.swapaxes(-1, -2) @ x).swapaxes(-1, -2)
     return dy[..., 0] if len(shape_of(y)) == 1 else dy
@@ -179,13 +211,20 @@ matmul = defprim(
     operator.matmul,
     (_matmul_dx, _matmul_dy),
     (lambda t, ans, x, y: t @ y, lambda t, ans, x, y: x @ t),
+    broadcasts=True,  # batched operands broadcast over the leading axes
 )
 
 # --- reductions ------------------------------------------------------------------------------
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
+    """Every element of x gets the gradient of the sum it went into."""
+    g = _keep(g, x, axis, keepdims)
+    if isinstance(g, Value):
+        return broadcast_to(g, shape_of(x))
+    out = np.empty(shape_of(x), dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 _sum = defprim(
@@ -312,9 +351,9 @@ def _inverse(axes: Any, ndim: int) -> Any:
 
 _transpose = defprim(
     "transpose",
-    lambda x, axes=None: np.transpose(x, axes),
-    (lambda g, ans, x, axes=None: transpose(g, _inverse(axes, len(shape_of(x)))),),
-    (lambda t, ans, x, axes=None: transpose(t, axes),),
+    lambda x, axes=None: np.asarray(x).transpose(axes),
+    (lambda g, ans, x, axes=None: g.transpose(_inverse(axes, len(shape_of(x)))),),
+    (lambda t, ans, x, axes=None: t.transpose(axes),),
 )
 _swapaxes = defprim(
     "swapaxes",
@@ -337,8 +376,9 @@ _squeeze = defprim(
 _broadcast_to = defprim(
     "broadcast_to",
     lambda x, shape: np.broadcast_to(x, shape),
-    (lambda g, ans, x, shape: _fit(g, x),),  # sum g back to x's shape,
+    (lambda g, ans, x, shape: g,),  # the reverse pass sums g back to x's shape
     (lambda t, ans, x, shape: broadcast_to(t, shape),),
+    broadcasts=True,
 )
 
 
