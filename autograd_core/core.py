@@ -14,6 +14,7 @@ once in topological order, for forward mode.
 from __future__ import annotations
 
 import contextlib
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -49,6 +50,8 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
 
 
 _NUMERIC_KINDS = "biuf"
+_PLAIN_NUMBERS = frozenset({float, int, np.float64, np.float32})
+_FLOAT64 = np.dtype(np.float64)
 
 
 def as_data(data: Any, what: str = "Value data") -> Any:
@@ -80,6 +83,11 @@ def as_data(data: Any, what: str = "Value data") -> Any:
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a Value, array, NumPy scalar or Python number (() for a number)."""
     return getattr(x, "shape", ())
+
+
+def ones_like(data: Any) -> Any:
+    """1 in the type, dtype and shape of `data` (the seed dC/dC of a backward pass)."""
+    return np.ones_like(data) if data.__class__ is np.ndarray else type(data)(1.0)
 
 
 def data_of(x: Any) -> Any:
@@ -127,7 +135,9 @@ class Primitive:
                 if a.requires_grad:
                     argnums.append(i)
                     parents.append(a)
-            elif a.__class__ is float or (a.__class__ is np.ndarray and a.dtype.kind in "fiub"):
+            elif a.__class__ in _PLAIN_NUMBERS or (
+                a.__class__ is np.ndarray and a.dtype.kind in _NUMERIC_KINDS
+            ):
                 datas.append(a)
             else:
                 datas.append(_constant(a, self.name))
@@ -219,11 +229,9 @@ def _unbroadcast(c: Any, like: Any) -> Any:
 
 def _like(g: Any, node: Value) -> Any:
     """`g` in the dtype of `node`'s data, so float32 data gets float32 gradients."""
-    data = node.data
-    if g.__class__ is np.ndarray and data.__class__ is np.ndarray and g.dtype != data.dtype:
-        return g.astype(data.dtype)
-    if isinstance(g, np.generic) and g.dtype != getattr(data, "dtype", np.float64):
-        return g.astype(getattr(data, "dtype", np.float64))
+    dtype = getattr(g, "dtype", None)
+    if dtype is not None and dtype != getattr(node.data, "dtype", _FLOAT64):
+        return g.astype(getattr(node.data, "dtype", _FLOAT64))
     return g
 
 
@@ -269,7 +277,7 @@ def reverse_pass(
             vjps = prim.vjps
             for i, p in zip(argnums, parents, strict=False):
                 c = vjps[i](g, ans, *args, **params)
-                if prim.broadcasts and c.__class__ is not float:
+                if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
                     c = _unbroadcast(c, p.data)
                 if p in grads:
                     grads[p] = grads[p] + c  # the one place where gradients are added up
@@ -370,7 +378,7 @@ class Value:
     @property
     def size(self) -> int:
         """The number of elements of `data`."""
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -460,9 +468,7 @@ class Value:
                     f"backward() on a non-scalar Value of shape {self.shape} needs a "
                     "gradient argument of that shape (dC/d of this Value)"
                 )
-            if isinstance(data, np.ndarray):
-                return np.ones_like(data)
-            return type(data)(1.0)
+            return ones_like(data)
         if isinstance(gradient, Value):
             gradient = gradient.data
         seed = np.array(gradient, dtype=self.dtype)

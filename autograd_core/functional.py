@@ -14,21 +14,36 @@ from typing import Any
 import numpy as np
 
 from . import primitives as P
-from .core import Value, _like, data_of, enable_grad, forward_pass, is_grad_enabled, no_grad, reverse_pass
+from .core import (
+    Value,
+    _like,
+    data_of,
+    enable_grad,
+    forward_pass,
+    is_grad_enabled,
+    no_grad,
+    ones_like,
+    reverse_pass,
+)
+
+_tracing = [0]  # how many grad/jvp/jacobian calls are evaluating their function right now
 
 
 def _wrap(x: Any) -> tuple[Value, bool]:
     """A fresh node to differentiate with respect to, and whether we are nested.
 
-    A Value that is itself being differentiated (requires grad, grad mode on) is wrapped
-    in an identity node, so the inner derivative is taken with respect to a node of its
-    own (no perturbation confusion) while staying connected to the outer graph.
+    We are nested when an outer grad (or jvp, jacobian) is evaluating its function: then
+    this derivative must itself be recorded, since it may depend on the outer variables
+    even through a closure. A Value that is itself being differentiated is wrapped in an
+    identity node, so the inner derivative is taken with respect to a node of its own (no
+    perturbation confusion) while staying connected to the outer graph.
     """
+    nested = _tracing[0] > 0 and is_grad_enabled()
     if isinstance(x, Value):
         if x.requires_grad and is_grad_enabled():
             return P.identity(x), True
         x = x.data
-    return Value(x), False
+    return Value(x), nested
 
 
 def _zeros_like(x: Value) -> Any:
@@ -59,8 +74,12 @@ def _trace(f: Callable[..., Any], args: Sequence[Any], argnums: Sequence[int]) -
         args[i] = node
         wrapped.append(node)
         nested = nested or inner
-    with enable_grad():
-        out = f(*args)
+    _tracing[0] += 1
+    try:
+        with enable_grad():
+            out = f(*args)
+    finally:
+        _tracing[0] -= 1
     if not isinstance(out, Value):
         out = Value(out, requires_grad=False)
     return out, wrapped, nested
@@ -81,9 +100,9 @@ def value_and_grad(f: Callable[..., Any], argnum: int | tuple[int, ...] = 0) -> 
                 f"grad: the function must return a scalar, but it returned shape {out.shape}; "
                 "use jacobian() or vjp() for non-scalar outputs"
             )
-        seed = Value(np.ones_like(out.data), requires_grad=False) if nested else None
-        if seed is None:
-            seed = np.ones_like(out.data) if isinstance(out.data, np.ndarray) else 1.0
+        seed = ones_like(out.data)
+        if nested:
+            seed = Value(seed, requires_grad=False)
         grads = _gradients(out, wrapped, seed, create_graph=nested)
         grads = [_result(g, nested) for g in grads]
         return _result(out, nested), grads[0] if not isinstance(argnum, tuple) else tuple(grads)
@@ -201,11 +220,20 @@ def check_grads(
     """Check f's derivatives against central finite differences along random directions.
 
     For each order up to `order`, forward mode (J v) and reverse mode (u^T J, compared as
-    u^T J v) are checked against (f(x + eps v) - f(x - eps v)) / (2 eps). The arguments are
-    taken in float64. Raises AssertionError naming the worst error; returns the worst
-    error as a fraction of the tolerance (below 1 passes).
+    u^T J v) are checked against (f(x + eps v) - f(x - eps v)) / (2 eps); order k checks
+    the derivatives of the order k-1 derivative maps. The arguments are taken in float64.
+    Raises AssertionError naming the worst error and its order; returns the worst error as
+    a fraction of the tolerance (below 1 passes).
     """
     args = tuple(np.array(data_of(a), dtype=np.float64) for a in args)
+    return _check_order(f, args, 1, order, tuple(modes), eps, rtol, atol, seed)
+
+
+def _check_order(
+    f: Callable[..., Any], args: tuple, level: int, order: int, modes: tuple,
+    eps: float, rtol: float, atol: float, seed: int,
+) -> float:
+    """check_grads at derivative order `level`, then recursively up to `order`."""
     rng = np.random.default_rng(seed)
     directions = tuple(rng.standard_normal(np.shape(a)) for a in args)
     shifted_up = [a + eps * v for a, v in zip(args, directions, strict=True)]
@@ -214,31 +242,31 @@ def check_grads(
     results = []
     if "fwd" in modes:
         _, tangent = jvp(f, args, directions)
-        results.append(_compare(f"order {order}, forward mode J v", tangent, numeric, rtol, atol))
+        results.append(_compare(f"order {level}, forward mode J v", tangent, numeric, rtol, atol))
     cotangent = rng.standard_normal(numeric.shape)
     if "rev" in modes:
         _, back = vjp(f, *args)
         pulled = back(cotangent)
         got = sum(np.vdot(np.asarray(c), v) for c, v in zip(pulled, directions, strict=True))
         want = np.vdot(cotangent, numeric)
-        results.append(_compare(f"order {order}, reverse mode u^T J v", got, want, rtol, atol))
+        results.append(_compare(f"order {level}, reverse mode u^T J v", got, want, rtol, atol))
     worst_err, worst = max(results, key=lambda r: r[0]) if results else (0.0, "")
     if worst_err > 1.0:
         raise AssertionError(
             f"check_grads: derivatives disagree with finite differences by {worst_err:.3g} "
             f"times the tolerance (rtol={rtol}, atol={atol}); worst case, {worst}"
         )
-    if order > 1:
+    if level < order:
+        derived = []
         if "fwd" in modes:
-            worst_err = max(worst_err, check_grads(
-                lambda *xs: jvp(f, xs, directions)[1], *args, order=order - 1, modes=modes,
-                eps=eps, rtol=rtol, atol=atol, seed=seed + 1))
+            derived.append(lambda *xs: jvp(f, xs, directions)[1])
         if "rev" in modes:
             def pulled_back(*xs: Any) -> Any:
                 parts = vjp(f, *xs)[1](cotangent)
                 return P.concatenate([P.reshape(c, (-1,)) for c in parts])
 
-            worst_err = max(worst_err, check_grads(
-                pulled_back, *args, order=order - 1, modes=modes,
-                eps=eps, rtol=rtol, atol=atol, seed=seed + 2))
+            derived.append(pulled_back)
+        for k, g in enumerate(derived):
+            deeper = _check_order(g, args, level + 1, order, modes, eps, rtol, atol, seed + 1 + k)
+            worst_err = max(worst_err, deeper)
     return worst_err

@@ -96,10 +96,11 @@ neg = defelementwise("neg", operator.neg, lambda g, ans, x: -g)
 
 
 def _pow_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    """d(x^y)/dx = y x^(y-1); the exponent is kept at 1 where y = 0 so x = 0 gives 0, not nan."""
+    """d(x^y)/dx = y x^(y-1) (0 at x = y = 0, where the formula would give nan)."""
     if y.__class__ is int or y.__class__ is float:
         return g * (2.0 * x) if y == 2 else g * (y * x ** (y - 1 if y != 0 else 1.0))
-    return g * y * x ** where(data_of(y) != 0, y - 1, 1.0)
+    at_origin = (data_of(x) == 0) & (data_of(y) == 0)  # 0 * 0^-1 would be nan; the limit is 0
+    return g * y * x ** where(at_origin, 1.0, y - 1)
 
 
 def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -351,7 +352,7 @@ def _inverse(axes: Any, ndim: int) -> Any:
 
 _transpose = defprim(
     "transpose",
-    lambda x, axes=None: np.asarray(x).transpose(axes),
+    lambda x, axes=None: x.transpose(axes) if x.__class__ is np.ndarray else np.transpose(x, axes),
     (lambda g, ans, x, axes=None: g.transpose(_inverse(axes, len(shape_of(x)))),),
     (lambda t, ans, x, axes=None: t.transpose(axes),),
 )

@@ -1,0 +1,701 @@
+"""How fast is the engine? Three measurements, each against a baseline in the same process.
+
+    .venv/bin/python benchmarks/engine.py            # full run (about a minute)
+    .venv/bin/python benchmarks/engine.py --quick    # a rougher run (about 15 s)
+    .venv/bin/python benchmarks/engine.py --json results.json --profile
+
+1. Training step of a sigmoid MLP (forward, backward, SGD update w -= eta * dC/dw in place)
+   with the quadratic cost C = 1/(2m) sum_x ||a^L(x) - y(x)||^2: the engine against a
+   hand-written NumPy implementation of BP1-BP4, the floor (the engine runs on NumPy).
+   Targets: at most 1.5x the NumPy step at batch 10, at most 1.05x for [784, 256, 256, 10]
+   at batch 128.
+2. Scalar graphs, with Python's garbage collector on as users have it: microseconds per
+   node to build (forward), backpropagate and free a ~65,000-node graph (an MLP 2-16-16-1
+   of scalar Values over 100 points). Target: at most 2 us per node in total.
+3. Forward against reverse mode for f: R^n -> R: the full gradient by n JVPs against one
+   reverse pass. The ratio should grow like n (slope about 1 on a log-log scale).
+
+Method: NumPy on one thread; glibc's trim and mmap thresholds raised so that freed
+temporaries are reused rather than page-faulted back; the two sides of a comparison take
+turns round by round; every figure is the median over rounds (ratios are medians of the
+per-round ratios). In sections 1 and 3 the collector runs before each timed sample and
+inside it after the calls, so each side pays for its own garbage (the objects made during
+setup are frozen out of the collector, so its fixed cost does not dilute the ratios).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_HERE, os.path.dirname(_HERE)]
+
+import _common  # noqa: E402  (must come before NumPy: it pins the thread count)
+
+_common.pin_threads()
+
+import numpy as np  # noqa: E402
+
+import autograd_core as ag  # noqa: E402
+from autograd_core import Value  # noqa: E402
+from autograd_core.core import graph_parents  # noqa: E402
+
+ETA = 0.01  # small, so that thousands of steps on one batch keep the sigmoids unsaturated
+MS = 1e6  # nanoseconds per millisecond
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much measuring a run does."""
+
+    sample_ns: float  # length of one timed sample (sections 1 and 3)
+    training_rounds: int
+    scalar_rounds: int
+    modes_rounds: int
+    jvp_sample: int  # at most this many JVPs are timed per n; the rest is extrapolated
+
+
+FULL = Budget(sample_ns=25 * MS, training_rounds=41, scalar_rounds=15, modes_rounds=11, jvp_sample=1000)
+QUICK = Budget(sample_ns=12 * MS, training_rounds=15, scalar_rounds=5, modes_rounds=5, jvp_sample=200)
+
+
+def _quartiles(values: Sequence[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def _ratios(numerator: Sequence[float], denominator: Sequence[float]) -> list[float]:
+    return [n / d for n, d in zip(numerator, denominator, strict=True)]
+
+
+# =====================================================================================
+# 1. Training step: the engine against hand-written BP1-BP4
+# =====================================================================================
+
+Layers = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class TrainingCase:
+    """One row of section 1: layer sizes, batch size m, dtype and the target ratio (or None)."""
+
+    sizes: tuple[int, ...]
+    batch: int
+    dtype: str
+    target: float | None
+
+
+TRAINING_CASES = (
+    TrainingCase((784, 30, 10), 10, "float64", 1.5),
+    TrainingCase((784, 30, 10), 10, "float32", 1.5),
+    TrainingCase((784, 30, 10), 100, "float64", None),
+    TrainingCase((784, 30, 10), 100, "float32", None),
+    TrainingCase((784, 256, 256, 10), 128, "float64", 1.05),
+    TrainingCase((784, 256, 256, 10), 128, "float32", 1.05),
+)
+
+
+def initial_layers(sizes: Sequence[int], dtype: str, rng: np.random.Generator) -> Layers:
+    """(W^l, b^l) for each layer: W^l of shape (n_l, n_{l-1}) ~ N(0, 1/n_{l-1}), b^l ~ N(0, 1)."""
+    return [
+        (
+            (rng.standard_normal((n_out, n_in)) / math.sqrt(n_in)).astype(dtype),
+            rng.standard_normal(n_out).astype(dtype),
+        )
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def random_batch(m: int, n_in: int, n_out: int, dtype: str, rng: np.random.Generator) -> tuple:
+    """A batch as rows: X of shape (m, n_in) in [0, 1) (like scaled pixels), Y one-hot (m, n_out)."""
+    X = rng.random((m, n_in)).astype(dtype)
+    Y = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, m)]
+    return X, Y
+
+
+def numpy_forward(layers: Layers, X: np.ndarray) -> list[np.ndarray]:
+    """The activations a^0 = X, a^1, ..., a^L, with a^l = sigma(a^{l-1} W^T + b) (rows are examples)."""
+    activations = [X]
+    for W, b in layers:
+        activations.append(1.0 / (1.0 + np.exp(-(activations[-1] @ W.T + b))))
+    return activations
+
+
+def numpy_backward(layers: Layers, activations: list[np.ndarray], Y: np.ndarray) -> tuple[list, list]:
+    """(dC/dW^l, dC/db^l) for every layer by BP1-BP4, C = 1/(2m) sum ||a^L - y||^2.
+
+    BP1 delta^L = (a^L - y) (.) sigma'(z^L) / m, BP2 delta^l = (delta^{l+1} W^{l+1}) (.) sigma'(z^l),
+    BP3 dC/db^l = sum over the batch of delta^l, BP4 dC/dW^l = (delta^l)^T a^{l-1}, where
+    sigma'(z^l) = a^l (1 - a^l) and the rows of delta^l are the examples.
+    """
+    a = activations[-1]
+    delta = (a - Y) * (a * (1.0 - a)) * (1.0 / len(Y))
+    nabla_w: list[Any] = [None] * len(layers)
+    nabla_b: list[Any] = [None] * len(layers)
+    for l in range(len(layers) - 1, -1, -1):
+        nabla_b[l] = delta.sum(axis=0)
+        nabla_w[l] = delta.T @ activations[l]
+        if l:
+            a_prev = activations[l]
+            delta = (delta @ layers[l][0]) * (a_prev * (1.0 - a_prev))
+    return nabla_w, nabla_b
+
+
+def numpy_gradients(layers: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[list, list]:
+    """(dC/dW^l, dC/db^l) by a forward pass and BP1-BP4, hand-written in NumPy: the floor."""
+    return numpy_backward(layers, numpy_forward(layers, X), Y)
+
+
+def numpy_step(layers: Layers, X: np.ndarray, Y: np.ndarray) -> Callable[[], None]:
+    """One SGD step with the hand-written gradients: w -= eta dC/dw, in place."""
+
+    def step() -> None:
+        nabla_w, nabla_b = numpy_gradients(layers, X, Y)
+        for (W, b), gw, gb in zip(layers, nabla_w, nabla_b, strict=True):
+            W -= ETA * gw
+            b -= ETA * gb
+
+    return step
+
+
+def engine_cost(params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray) -> Value:
+    """C = 1/(2m) sum ||a^L - y||^2 built from Values, with Z = A @ W.T + b and A = sigmoid(Z)."""
+    A = Value(X, requires_grad=False)
+    for W, b in params:
+        A = (A @ W.T + b).sigmoid()
+    return ((A - Y) ** 2).sum() / (2 * len(X))
+
+
+def engine_step(params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray) -> Callable[[], None]:
+    """One SGD step with the engine: build C, backward(), w -= eta w.grad in place, zero_grad()."""
+    flat = [p for pair in params for p in pair]
+
+    def step() -> None:
+        engine_cost(params, X, Y).backward()
+        for p in flat:
+            p.data -= ETA * p.grad  # type: ignore[operator]
+            p.zero_grad()
+
+    return step
+
+
+def as_values(layers: Layers) -> list[tuple[Value, Value]]:
+    """Leaf Values holding copies of the layers' parameters."""
+    return [(Value(W.copy()), Value(b.copy())) for W, b in layers]
+
+
+def training_disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray) -> str | None:
+    """None when the engine's gradients match BP1-BP4 (values and dtype), else what differs."""
+    params = as_values(layers)
+    engine_cost(params, X, Y).backward()
+    nabla_w, nabla_b = numpy_gradients(layers, X, Y)
+    rtol = 1e-9 if X.dtype == np.float64 else 2e-3
+    for l, ((W, b), gw, gb) in enumerate(zip(params, nabla_w, nabla_b, strict=True), start=1):
+        for name, value, want in (("W", W, gw), ("b", b, gb)):
+            got = value.grad
+            if got is None or np.shape(got) != want.shape:
+                return f"{name}^{l}.grad is {got!r:.40} (expected shape {want.shape})"
+            if np.asarray(got).dtype != want.dtype:
+                return f"{name}^{l}.grad has dtype {np.asarray(got).dtype}, data has {want.dtype}"
+            scale = float(np.max(np.abs(want))) or 1.0
+            if not np.allclose(got, want, rtol=rtol, atol=rtol * scale):
+                return f"{name}^{l}.grad differs from BP1-BP4 by {np.max(np.abs(got - want)):.3g}"
+    return None
+
+
+def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
+    """Time the engine step against the NumPy step, interleaved; summarise by medians."""
+    rng = np.random.default_rng(0)
+    layers = initial_layers(case.sizes, case.dtype, rng)
+    X, Y = random_batch(case.batch, case.sizes[0], case.sizes[-1], case.dtype, rng)
+    problem = training_disagreement(layers, X, Y)
+    sides = {
+        "engine": engine_step(as_values(layers), X, Y),
+        "numpy": numpy_step([(W.copy(), b.copy()) for W, b in layers], X, Y),
+    }
+    gc.collect()
+    gc.freeze()
+    try:
+        times = _common.interleaved(sides, budget.training_rounds, budget.sample_ns)
+    finally:
+        gc.unfreeze()
+    ratios = _ratios(times["engine"], times["numpy"])
+    ratio = statistics.median(ratios)
+    passed = None if case.target is None else ratio <= case.target
+    return {
+        **asdict(case),
+        "engine_us": statistics.median(times["engine"]) / 1e3,
+        "numpy_us": statistics.median(times["numpy"]) / 1e3,
+        "ratio": ratio,
+        "ratio_quartiles": _quartiles(ratios),
+        "rounds": len(ratios),
+        "passed": passed,
+        "gradients_disagree": problem,
+    }
+
+
+def print_training(rows: list[dict[str, Any]]) -> None:
+    """The table of section 1."""
+    print("\n1. Training step (forward + backward + SGD update), sigmoid MLP, quadratic cost")
+    print("   engine vs hand-written NumPy BP1-BP4; median of per-round ratios [quartiles]")
+    print(f"   {'sizes':<20}{'batch':>6} {'dtype':<8}{'engine us':>11}{'numpy us':>10}"
+          f"{'ratio':>8}  {'[q1 - q3]':<15}{'target':>8}  result")
+    for r in rows:
+        target = "-" if r["target"] is None else f"<={r['target']:.2f}"
+        result = "-" if r["passed"] is None else ("PASS" if r["passed"] else "MISS")
+        q1, q3 = r["ratio_quartiles"]
+        print(f"   {str(list(r['sizes'])):<20}{r['batch']:>6} {r['dtype']:<8}{r['engine_us']:>11.1f}"
+              f"{r['numpy_us']:>10.1f}{r['ratio']:>8.2f}  [{q1:.2f} - {q3:.2f}]{'':<3}{target:>8}  {result}")
+        if r["gradients_disagree"]:
+            print(f"   WARNING: engine gradients disagree with BP1-BP4: {r['gradients_disagree']}")
+
+
+# =====================================================================================
+# 2. Scalar graphs: microseconds per node, collector on
+# =====================================================================================
+
+SCALAR_SIZES = (2, 16, 16, 1)
+SCALAR_POINTS = 100
+
+
+def scalar_layers(sizes: Sequence[int], rng: np.random.Generator) -> list[list[tuple[list, Any]]]:
+    """An MLP as layers of neurons, each (weights w_i, bias b) as scalar leaf Values."""
+    return [
+        [
+            ([Value(float(w)) for w in rng.uniform(-1.0, 1.0, n_in)], Value(float(rng.uniform(-1.0, 1.0))))
+            for _ in range(n_out)
+        ]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def as_floats(layers: list[list[tuple[list, Any]]]) -> list[list[tuple[list, Any]]]:
+    """The same MLP with plain Python floats in place of Values."""
+    return [[([w.data for w in ws], b.data) for ws, b in layer] for layer in layers]
+
+
+def predict(layers: list[list[tuple[list, Any]]], x: Sequence[Any], tanh: Callable[[Any], Any]) -> Any:
+    """a^L for one input: each neuron computes sum_i w_i a_i + b, then tanh (hidden layers only).
+
+    Written once for Values and for floats (micrograd style), so the baseline does the same sums.
+    """
+    last = len(layers) - 1
+    for k, layer in enumerate(layers):
+        x = [sum((w * a for w, a in zip(ws, x, strict=True)), b) for ws, b in layer]
+        if k < last:
+            x = [tanh(z) for z in x]
+    return x[0]
+
+
+def squared_error(layers: list, points: list, targets: list, tanh: Callable[[Any], Any]) -> Any:
+    """C = sum over the points of (a^L(x) - y)^2."""
+    return sum((predict(layers, x, tanh) - y) ** 2 for x, y in zip(points, targets, strict=True))
+
+
+def _value_tanh(v: Value) -> Value:
+    return v.tanh()
+
+
+def scalar_problem() -> tuple[list, list, list]:
+    """The MLP 2-16-16-1 of scalar Values, 100 points in the plane and targets +-1."""
+    rng = np.random.default_rng(1)
+    layers = scalar_layers(SCALAR_SIZES, rng)
+    points = [[float(c) for c in p] for p in rng.standard_normal((SCALAR_POINTS, 2))]
+    targets = [float(t) for t in np.where(rng.random(SCALAR_POINTS) < 0.5, -1.0, 1.0)]
+    return layers, points, targets
+
+
+def scalar_round(layers: list, points: list, targets: list) -> tuple[int, int, int, int, int]:
+    """Nanoseconds to build the graph of C, to backpropagate it and to free it (collector on),
+    then the nanoseconds the collector ran during the build and how many full collections it made."""
+    clock = _common.clock
+    gc.collect()
+    with _common.CollectorTimer() as collector:
+        start = clock()
+        loss = squared_error(layers, points, targets, _value_tanh)
+        built = clock()
+    backpropagated_start = clock()
+    loss.backward()
+    backpropagated = clock()
+    del loss
+    freed = clock()
+    return (built - start, backpropagated - backpropagated_start, freed - backpropagated,
+            sum(collector.ns), collector.count[2])
+
+
+def run_scalar(budget: Budget) -> dict[str, Any]:
+    """Section 2: us per node forward, backward and to free, with the plain-float forward as baseline."""
+    layers, points, targets = scalar_problem()
+    parameters = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+    loss = squared_error(layers, points, targets, _value_tanh)
+    nodes = len(ag.toposort(loss, graph_parents))
+    data_types = sorted({type(n.data).__name__ for n in ag.toposort(loss, graph_parents)})
+    del loss
+    float_layers = as_floats(layers)
+
+    def plain() -> float:
+        return squared_error(float_layers, points, targets, math.tanh)
+
+    plain_reps = _common.calibrate(plain, budget.sample_ns)
+    rounds: dict[str, list[float]] = {
+        "forward": [], "backward": [], "free": [], "plain": [], "forward_in_gc": [], "full_collections": []
+    }
+    for r in range(budget.scalar_rounds):
+        for p in parameters:
+            p.zero_grad()
+        plain_ns = _common.sample_ns(plain, plain_reps, collect_inside=False) if r % 2 else None
+        forward, backward, free, in_gc, full = scalar_round(layers, points, targets)
+        if plain_ns is None:
+            plain_ns = _common.sample_ns(plain, plain_reps, collect_inside=False)
+        measured = {"forward": forward, "backward": backward, "free": free, "plain": plain_ns,
+                    "forward_in_gc": in_gc, "full_collections": full}
+        for key, value in measured.items():
+            rounds[key].append(value)
+    full_collections = statistics.median(rounds.pop("full_collections"))
+    parts = zip(rounds["forward"], rounds["backward"], rounds["free"], strict=True)
+    totals = [f + b + d for f, b, d in parts]
+    per_node = {key: statistics.median(v) / nodes / 1e3 for key, v in rounds.items()}
+    per_node["forward_backward"] = statistics.median(
+        [f + b for f, b in zip(rounds["forward"], rounds["backward"], strict=True)]
+    ) / nodes / 1e3
+    per_node["total"] = statistics.median(totals) / nodes / 1e3
+    return {
+        "sizes": SCALAR_SIZES,
+        "points": SCALAR_POINTS,
+        "nodes": nodes,
+        "parameters": len(parameters),
+        "node_data_types": data_types,
+        "full_collections_during_forward": full_collections,
+        "us_per_node": per_node,
+        "forward_vs_plain": _common.median_ratio(rounds["forward"], rounds["plain"]),
+        "total_vs_plain": _common.median_ratio(totals, rounds["plain"]),
+        "target_us_per_node": 2.0,
+        "passed": per_node["total"] <= 2.0,
+        "rounds": budget.scalar_rounds,
+        "gc_thresholds": gc.get_threshold(),
+    }
+
+
+def print_scalar(r: dict[str, Any]) -> None:
+    """The table of section 2."""
+    u = r["us_per_node"]
+    print(f"\n2. Scalar graph: MLP {'-'.join(map(str, r['sizes']))} (tanh hidden) of scalar Values over "
+          f"{r['points']} points, squared error; collector ON {r['gc_thresholds']}")
+    print(f"   {r['nodes']:,} nodes that require grad (incl. {r['parameters']} parameters); "
+          f"node data types: {', '.join(r['node_data_types'])}")
+    print(f"   {'':<28}{'us/node':>9}")
+    print(f"   {'forward (build the graph)':<28}{u['forward']:>9.3f}")
+    print(f"   {'  of which in the collector':<28}{u['forward_in_gc']:>9.3f}   "
+          f"({r['full_collections_during_forward']:.0f} full collections per build)")
+    print(f"   {'backward()':<28}{u['backward']:>9.3f}")
+    print(f"   {'free the graph (del loss)':<28}{u['free']:>9.3f}")
+    print(f"   {'forward + backward':<28}{u['forward_backward']:>9.3f}")
+    result = "PASS" if r["passed"] else "MISS"
+    target = f"target <= {r['target_us_per_node']:.2f}"
+    print(f"   {'total (incl. free)':<28}{u['total']:>9.3f}   {target}  {result}")
+    print(f"   plain-float forward, same sums: {u['plain']:.3f} us/node; engine forward = "
+          f"{r['forward_vs_plain']:.1f}x it, engine total = {r['total_vs_plain']:.1f}x it")
+
+
+# =====================================================================================
+# 3. Forward mode (n JVPs) against reverse mode (one pass) for f: R^n -> R
+# =====================================================================================
+
+MODES_SIZES = (10, 100, 1000, 10000)
+
+
+def modes_function(x: Any) -> Any:
+    """f(x) = sum_i sigmoid(x_i) x_i^2, elementwise ops on a vector: R^n -> R."""
+    return (ag.sigmoid(x) * x**2).sum()
+
+
+def gradient_by_jvps(x: np.ndarray, indices: Sequence[int]) -> np.ndarray:
+    """df/dx_i for i in `indices`, one forward-mode JVP along the basis vector e_i each."""
+    basis = np.zeros_like(x)
+    out = np.empty(len(indices), dtype=x.dtype)
+    for k, i in enumerate(indices):
+        basis[i] = 1.0
+        out[k] = ag.jvp(modes_function, (x,), (basis,))[1]
+        basis[i] = 0.0
+    return out
+
+
+def _gradient_by_vjp(x: np.ndarray) -> Any:
+    out, back = ag.vjp(modes_function, x)
+    return back(np.ones_like(out))[0]
+
+
+def reverse_gradient() -> tuple[Callable[[np.ndarray], Any], str | None]:
+    """ag.grad(f), or the same reverse pass through ag.vjp if grad fails, with a note saying why."""
+    grad_f = ag.grad(modes_function)
+    try:
+        grad_f(np.ones(3))
+    except Exception as error:  # noqa: BLE001  (an engine bug must not stop the benchmark)
+        return _gradient_by_vjp, f"ag.grad(f)(x) raised {type(error).__name__}: {error}; timed ag.vjp instead"
+    return grad_f, None
+
+
+def run_modes_case(n: int, budget: Budget, grad_f: Callable[[np.ndarray], Any]) -> dict[str, Any]:
+    """The full gradient of f at n inputs: n JVPs (timed on a sample when n is large) vs one grad."""
+    x = np.random.default_rng(2).standard_normal(n)
+    indices = list(range(n)) if n <= budget.jvp_sample else [
+        int(i) for i in np.linspace(0, n - 1, budget.jvp_sample)
+    ]
+    check = indices[:: max(1, len(indices) // 20)]
+    agree = bool(np.allclose(gradient_by_jvps(x, check), grad_f(x)[check], rtol=1e-10, atol=1e-12))
+    sides = {"jvps": lambda: gradient_by_jvps(x, indices), "reverse": lambda: grad_f(x)}
+    gc.collect()
+    gc.freeze()
+    try:
+        times = _common.interleaved(sides, budget.modes_rounds, budget.sample_ns)
+    finally:
+        gc.unfreeze()
+    scale = n / len(indices)
+    forward = [t * scale for t in times["jvps"]]
+    return {
+        "n": n,
+        "jvps_timed": len(indices),
+        "extrapolated": scale != 1,
+        "forward_ms": statistics.median(forward) / MS,
+        "reverse_ms": statistics.median(times["reverse"]) / MS,
+        "ratio": _common.median_ratio(forward, times["reverse"]),
+        "jvp_us_each": statistics.median(times["jvps"]) / len(indices) / 1e3,
+        "modes_agree": agree,
+    }
+
+
+def run_modes(budget: Budget) -> dict[str, Any]:
+    """Section 3: every n, and the slope of log(ratio) against log(n)."""
+    grad_f, note = reverse_gradient()
+    rows = [run_modes_case(n, budget, grad_f) for n in MODES_SIZES]
+    slope = _common.loglog_slope([r["n"] for r in rows], [r["ratio"] for r in rows])
+    return {"rows": rows, "slope": slope, "passed": 0.8 <= slope <= 1.2, "warning": note}
+
+
+def print_modes(result: dict[str, Any]) -> None:
+    """The table of section 3."""
+    print("\n3. Full gradient of f(x) = sum(sigmoid(x) * x**2), f: R^n -> R: n JVPs (forward mode) vs "
+          "one reverse pass")
+    print(f"   {'n':>6}{'JVPs timed':>12}{'us/JVP':>9}{'n JVPs ms':>12}{'reverse ms':>12}{'ratio':>10}")
+    for r in result["rows"]:
+        timed = f"{r['jvps_timed']}{'*' if r['extrapolated'] else ''}"
+        print(f"   {r['n']:>6}{timed:>12}{r['jvp_us_each']:>9.1f}{r['forward_ms']:>12.2f}"
+              f"{r['reverse_ms']:>12.3f}{r['ratio']:>10.1f}")
+        if not r["modes_agree"]:
+            print(f"   WARNING: at n={r['n']} the JVPs and the reverse pass give different gradients")
+    if result["warning"]:
+        print(f"   WARNING: {result['warning']}")
+    if any(r["extrapolated"] for r in result["rows"]):
+        print("   * a sample of evenly spaced JVPs was timed and the time scaled to all n")
+    verdict = "PASS" if result["passed"] else "MISS"
+    print(f"   slope of log(ratio) vs log(n): {result['slope']:.2f} (about 1 = linear)  {verdict}")
+
+
+# =====================================================================================
+# Profiles (--profile)
+# =====================================================================================
+
+
+def _print_profile(title: str, run: Callable[[], object], lines: int = 22) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(lines)
+    body = out.getvalue()
+    print(f"\n--- profile: {title} (sorted by own time) ---")
+    print(body[body.find("   ncalls"):].rstrip())
+
+
+def run_profiles() -> None:
+    """cProfile of the engine on case 1 at batch 10 float64 and on the scalar graph of case 2."""
+    rng = np.random.default_rng(0)
+    layers = initial_layers((784, 30, 10), "float64", rng)
+    X, Y = random_batch(10, 784, 10, "float64", rng)
+    step = engine_step(as_values(layers), X, Y)
+
+    def steps() -> None:
+        for _ in range(2000):
+            step()
+
+    _print_profile("2000 engine training steps, [784, 30, 10], batch 10, float64", steps)
+    layers_s, points, targets = scalar_problem()
+
+    def scalar() -> None:
+        squared_error(layers_s, points, targets, _value_tanh).backward()
+
+    _print_profile("scalar MLP 2-16-16-1 over 100 points: build + backward + free", scalar)
+
+
+def _breakdown_ops() -> dict[str, tuple[Callable[[], object], Callable[[], object] | None]]:
+    """Engine operations at the shapes of case 1 (batch 10), each beside its plain counterpart."""
+    rng = np.random.default_rng(0)
+    layers = initial_layers((784, 30, 10), "float64", rng)
+    X, Y = random_batch(10, 784, 10, "float64", rng)
+    params = as_values(layers)
+    flat = [p for pair in params for p in pair]
+    graph = engine_cost(params, X, Y)
+    W, b = params[0]
+    x = Value(X, requires_grad=False)
+    z = x @ W.T + b
+    a = z.sigmoid()
+    s, t = Value(0.3), Value(-1.7)
+    small = Value(rng.random((10, 10)))
+    layers_np = [(Wn.copy(), bn.copy()) for Wn, bn in layers]
+    activations = numpy_forward(layers_np, X)
+
+    def engine_backward() -> None:
+        graph.backward()
+        for p in flat:
+            p.zero_grad()
+
+    def tiny_backward() -> None:
+        small.sum().backward()
+        small.zero_grad()
+
+    return {
+        "step: forward (build C)": (lambda: engine_cost(params, X, Y), lambda: numpy_forward(layers_np, X)),
+        "step: backward() on a built graph": (
+            engine_backward, lambda: numpy_backward(layers_np, activations, Y)
+        ),
+        "Value(X, requires_grad=False)": (lambda: Value(X, requires_grad=False), None),
+        "W.T": (lambda: W.T, lambda: W.data.T),
+        "A @ W.T (784 -> 30)": (lambda: x @ W.T, lambda: X @ W.data.T),
+        "Z + b": (lambda: z + b, lambda: z.data + b.data),
+        "Z.sigmoid()": (lambda: z.sigmoid(), lambda: 1.0 / (1.0 + np.exp(-z.data))),
+        "(A - Y) ** 2": (lambda: (a - a.data) ** 2, lambda: (a.data - a.data) ** 2),
+        "A.sum()": (lambda: a.sum(), lambda: a.data.sum()),
+        "x.sum().backward(), x (10, 10)": (tiny_backward, None),
+        "toposort of the step graph": (lambda: ag.toposort(graph, graph_parents), None),
+        "scalar s * t": (lambda: s * t, lambda: s.data * t.data),
+        "scalar s + t": (lambda: s + t, lambda: s.data + t.data),
+        "scalar s.tanh()": (lambda: s.tanh(), lambda: math.tanh(s.data)),
+    }
+
+
+def run_breakdown(budget: Budget) -> None:
+    """Per-operation costs (median us per call, this thread's CPU time), engine beside plain NumPy."""
+    ops = _breakdown_ops()
+    sides: dict[str, Callable[[], object]] = {}
+    for name, (engine_fn, plain_fn) in ops.items():
+        sides[name] = engine_fn
+        if plain_fn is not None:
+            sides[name + " (plain)"] = plain_fn
+    previous = _common.clock
+    _common.use_clock("cpu")
+    gc.collect()
+    gc.freeze()
+    try:
+        times = _common.interleaved(sides, max(5, budget.training_rounds // 3), budget.sample_ns / 4)
+    finally:
+        gc.unfreeze()
+        _common.clock = previous
+    print("\n--- breakdown: us per call (median, CPU time), [784, 30, 10] batch 10 float64 ---")
+    print(f"   {'operation':<36}{'engine':>10}{'plain':>10}{'extra':>10}")
+    for name, (_, plain_fn) in ops.items():
+        engine_us = statistics.median(times[name]) / 1e3
+        if plain_fn is None:
+            print(f"   {name:<36}{engine_us:>10.2f}")
+            continue
+        plain_us = statistics.median(times[name + " (plain)"]) / 1e3
+        print(f"   {name:<36}{engine_us:>10.2f}{plain_us:>10.2f}{engine_us - plain_us:>10.2f}")
+
+
+# =====================================================================================
+# Command line
+# =====================================================================================
+
+
+def engine_revision() -> str:
+    """The commit of the checkout, and whether autograd_core differs from it ("unknown" without git)."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=os.path.dirname(_HERE), capture_output=True, text=True)
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("diff", "--quiet", "HEAD", "--", "autograd_core").returncode != 0
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + (" + uncommitted changes to autograd_core" if changed else "")
+
+
+def environment(quick: bool, clock: str) -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "threads": {name: os.environ.get(name) for name in _common.THREAD_VARIABLES},
+        "threadpools": _common.limit_threadpools(),
+        "allocator": _common.steady_malloc(),
+        "quick": quick,
+        "clock": clock,
+        "engine_revision": engine_revision(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sections asked for, print their tables, optionally write JSON and profiles."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter samples")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append",
+                        help="run only this section (repeatable)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print cProfile reports and a per-operation cost breakdown")
+    parser.add_argument("--clock", choices=tuple(_common.CLOCKS), default="wall",
+                        help="wall: time.perf_counter_ns (default); cpu: this thread's CPU time, "
+                        "steadier on a machine shared with other jobs")
+    args = parser.parse_args(argv)
+    _common.use_clock(args.clock)
+    budget = QUICK if args.quick else FULL
+    sections = set(args.only or (1, 2, 3))
+    started = time.perf_counter()
+    env = environment(args.quick, args.clock)
+    print(f"engine benchmark ({'quick' if args.quick else 'full'}): Python {env['python']}, "
+          f"NumPy {env['numpy']}, {env['cpus']} CPUs; BLAS threads pinned to 1; {args.clock} clock")
+    print(f"   engine at {env['engine_revision']}; {env['threadpools']}; {env['allocator']}")
+    results: dict[str, Any] = {"environment": env}
+    if 1 in sections:
+        results["training"] = [run_training_case(case, budget) for case in TRAINING_CASES]
+        print_training(results["training"])
+    if 2 in sections:
+        results["scalar"] = run_scalar(budget)
+        print_scalar(results["scalar"])
+    if 3 in sections:
+        results["modes"] = run_modes(budget)
+        print_modes(results["modes"])
+    results["seconds"] = time.perf_counter() - started
+    print(f"\n({results['seconds']:.0f} s)")
+    if args.profile:
+        run_profiles()
+        run_breakdown(budget)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
