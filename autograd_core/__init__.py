@@ -21,6 +21,7 @@ from .primitives import (
     exp,
     expand_dims,
     getitem,
+    linear,
     log,
     log_softmax,
     logsumexp,
@@ -51,7 +52,7 @@ from .primitives import (
 __all__ = [
     "Primitive", "Value", "abs", "add", "broadcast_to", "check_grads", "concatenate", "div",
     "enable_grad", "exp", "expand_dims", "getitem", "grad", "hessian", "is_grad_enabled",
-    "jacobian", "jvp", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean",
+    "jacobian", "jvp", "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean",
     "min", "minimum", "mul", "neg", "no_grad", "power", "relu", "reshape", "sigmoid", "softmax",
     "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "toposort", "transpose",
     "value_and_grad", "vjp", "where",

@@ -268,7 +268,6 @@ def reverse_pass(
                 if prim is None or (stop_at and node in stop_at):
                     continue
             args, params, argnums = node._ctx
-            params = params or _NO_PARAMS
             parents = node._parents
             if create_graph:
                 args, ans = _with_values(args, argnums, parents), node
@@ -276,7 +275,7 @@ def reverse_pass(
                 ans = node.data
             vjps = prim.vjps
             for i, p in zip(argnums, parents, strict=False):
-                c = vjps[i](g, ans, *args, **params)
+                c = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
                 if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
                     c = _unbroadcast(c, p.data)
                 if p in grads:

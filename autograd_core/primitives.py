@@ -215,16 +215,67 @@ matmul = defprim(
     broadcasts=True,  # batched operands broadcast over the leading axes
 )
 
+def _rows(a: Any) -> Any:
+    """a as a matrix of rows: (..., n) -> (m, n)."""
+    return a.reshape((-1, shape_of(a)[-1]))
+
+
+def _linear_dW(g: Any, ans: Any, x: Any, W: Any, b: Any = None) -> Any:
+    """BP4: dC/dW = delta^T a, summed over the rows (examples); row-major like W."""
+    return _rows(g).T @ _rows(x)
+
+
+def _linear_db(g: Any, ans: Any, x: Any, W: Any, b: Any) -> Any:
+    """BP3: dC/db = delta, summed over the rows (examples)."""
+    return _rows(g).sum(axis=0)
+
+
+def _linear(x: Any, W: Any, b: Any = None) -> Any:
+    z = x @ W.T
+    return z if b is None else z + b
+
+
+linear_prim = defprim(
+    "linear",
+    _linear,
+    (lambda g, ans, x, W, b=None: g @ W, _linear_dW, _linear_db),
+    (
+        lambda t, ans, x, W, b=None: t @ W.T,
+        lambda t, ans, x, W, b=None: x @ t.T,
+        lambda t, ans, x, W, b: broadcast_to(t, shape_of(ans)),
+    ),
+)
+
+
+def linear(x: Any, W: Any, b: Any = None) -> Any:
+    """z = W a + b for each row a of x: x W^T + b, with W of shape (n_out, n_in).
+
+    One primitive for the book's layer: its rules are BP2's W^T delta (for x), BP4's
+    delta a^T (for W) and BP3's delta (for b), summed over the rows.
+    """
+    W_shape, x_shape = shape_of(W), shape_of(x)
+    if len(W_shape) != 2 or not x_shape or x_shape[-1] != W_shape[1]:
+        raise ValueError(
+            f"linear: x of shape {x_shape} needs W of shape (n_out, {x_shape[-1] if x_shape else '?'}); "
+            f"got W of shape {W_shape}"
+        )
+    if b is None:
+        return linear_prim(x, W)
+    if shape_of(b) != W_shape[:1]:
+        raise ValueError(f"linear: b must have shape ({W_shape[0]},) to match W {W_shape}; got {shape_of(b)}")
+    return linear_prim(x, W, b)
+
+
+
 # --- reductions ------------------------------------------------------------------------------
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Every element of x gets the gradient of the sum it went into."""
-    g = _keep(g, x, axis, keepdims)
     if isinstance(g, Value):
-        return broadcast_to(g, shape_of(x))
+        return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
     out = np.empty(shape_of(x), dtype=g.dtype)
-    out[...] = g
+    out[...] = g if axis is None else _keep(g, x, axis, keepdims)
     return out
 
 
@@ -541,7 +592,7 @@ def apply_function(func: Any, args: tuple, kwargs: dict) -> Any:
 
 __all__ = [
     "Value", "add", "sub", "mul", "div", "neg", "power", "exp", "log", "sqrt", "abs", "tanh",
-    "sigmoid", "relu", "maximum", "minimum", "where", "matmul", "sum", "mean", "max", "min",
+    "sigmoid", "relu", "maximum", "minimum", "where", "matmul", "linear", "sum", "mean", "max", "min",
     "logsumexp", "softmax", "log_softmax", "reshape", "transpose", "swapaxes", "expand_dims",
     "squeeze", "broadcast_to", "getitem", "scatter_add", "concatenate", "stack", "identity",
 ]
