@@ -1,7 +1,7 @@
 """Hypothesis strategies and an assertion for property-based tests of gradients.
 
 A gradient test needs inputs on which finite differences are trustworthy: numbers of
-moderate size (nothing overflows, nothing underflows), away from the kinks of functions
+moderate size (nothing overflows, no subnormal numbers), away from the kinks of functions
 such as |x|, relu or max when the test asks for it, inside the domain of log or sqrt,
 and shapes that broadcast against each other. The strategies below draw such inputs;
 `assert_grads_correct` then compares reverse mode and forward mode with central finite
