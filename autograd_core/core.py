@@ -148,7 +148,7 @@ class Primitive:
             ans = self.forward(*datas, **params)
         except ValueError as error:
             shapes = " and ".join(str(shape_of(d)) for d in datas)
-            raise ValueError(f"{self.name}: cannot combine shapes {shapes}: {error}") from None
+            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
         if parents and _grad_enabled[0]:
             return _node(ans, self, (tuple(datas), params or None, tuple(argnums)), tuple(parents))
         return _node(ans, None, None, ())

@@ -1,0 +1,176 @@
+"""SGD performs equations (16)-(17) exactly, and momentum and L2 weight decay as the book states them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd_core import Value
+from nn import MLP, SGD, QuadraticCost, backprop, get_cost
+
+
+def sigma(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def tiny_net() -> MLP:
+    """One sigmoid neuron with two inputs: w = (0.5, -0.25), b = 0.1."""
+    mlp = MLP([2, 1], seed=0)
+    mlp.layers[0].W.data[:] = [[0.5, -0.25]]
+    mlp.layers[0].b.data[:] = [0.1]
+    return mlp
+
+
+EXAMPLES = [((1.0, 2.0), 1.0), ((-1.0, 0.5), 0.0)]  # (x, y) for a mini-batch of m = 2
+
+
+def hand_gradients(w, b):
+    """Sum over x of dC_x/dw and dC_x/db for C_x = (y - a)^2 / 2, written out by hand (chain rule)."""
+    sum_dw, sum_db = [0.0, 0.0], 0.0
+    for (x1, x2), y in EXAMPLES:
+        z = w[0] * x1 + w[1] * x2 + b
+        a = sigma(z)
+        dz = (a - y) * a * (1 - a)  # dC_x/dz = (a - y) sigma'(z)
+        sum_dw[0] += dz * x1
+        sum_dw[1] += dz * x2
+        sum_db += dz
+    return sum_dw, sum_db
+
+
+def engine_step(mlp: MLP, optimizer: SGD) -> None:
+    X = np.array([x for x, _ in EXAMPLES])
+    Y = np.array([[y] for _, y in EXAMPLES])
+    optimizer.zero_grad()
+    QuadraticCost()(mlp(X), Y).backward()
+    optimizer.step()
+
+
+def test_one_step_is_equations_16_and_17_by_hand():
+    mlp = tiny_net()
+    eta, m = 3.0, len(EXAMPLES)
+    sum_dw, sum_db = hand_gradients([0.5, -0.25], 0.1)
+    engine_step(mlp, SGD(mlp.parameters(), eta))
+    want_w = [0.5 - eta / m * sum_dw[0], -0.25 - eta / m * sum_dw[1]]  # (16)
+    want_b = 0.1 - eta / m * sum_db  # (17)
+    np.testing.assert_allclose(mlp.layers[0].W.data, [want_w], rtol=1e-14)
+    np.testing.assert_allclose(mlp.layers[0].b.data, [want_b], rtol=1e-14)
+
+
+def test_momentum_two_steps_by_hand():
+    mlp = tiny_net()
+    eta, mu, m = 0.5, 0.9, len(EXAMPLES)
+    optimizer = SGD(mlp.parameters(), eta, momentum=mu)
+    w, b = [0.5, -0.25], 0.1
+    v_w, v_b = [0.0, 0.0], 0.0
+    for _ in range(2):
+        sum_dw, sum_db = hand_gradients(w, b)
+        v_w = [mu * v - eta / m * g for v, g in zip(v_w, sum_dw, strict=True)]  # v -> mu v - eta dC/dw
+        v_b = mu * v_b - eta / m * sum_db
+        w, b = [wi + vi for wi, vi in zip(w, v_w, strict=True)], b + v_b  # w -> w + v
+        engine_step(mlp, optimizer)
+        np.testing.assert_allclose(mlp.layers[0].W.data, [w], rtol=1e-14)
+        np.testing.assert_allclose(mlp.layers[0].b.data, [b], rtol=1e-14)
+
+
+def test_weight_decay_is_the_books_l2_rule_and_spares_biases():
+    mlp = tiny_net()
+    eta, lmbda, n, m = 0.5, 5.0, 1000, len(EXAMPLES)
+    optimizer = SGD.l2(mlp.parameters(), eta, lmbda, n)
+    assert optimizer.weight_decay == lmbda / n
+    sum_dw, sum_db = hand_gradients([0.5, -0.25], 0.1)
+    engine_step(mlp, optimizer)
+    decay = 1 - eta * lmbda / n  # w -> (1 - eta lambda / n) w - (eta / m) sum_x dC_x/dw
+    want_w = [decay * 0.5 - eta / m * sum_dw[0], decay * -0.25 - eta / m * sum_dw[1]]
+    np.testing.assert_allclose(mlp.layers[0].W.data, [want_w], rtol=1e-14)
+    np.testing.assert_allclose(mlp.layers[0].b.data, [0.1 - eta / m * sum_db], rtol=1e-14)  # no decay
+
+
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.integers(1, 6), st.integers(0, 2**32 - 1),
+       st.sampled_from(["quadratic", "cross-entropy"]), st.floats(0.01, 5.0))
+def test_a_step_is_minus_eta_over_m_times_the_sum_of_per_example_gradients(sizes, m, seed, cost, eta):
+    """(16)-(17) for random networks: the engine's batch step equals the sum of m one-example gradients."""
+    rng = np.random.default_rng(seed)
+    mlp = MLP(sizes, seed=rng)
+    X, Y = rng.standard_normal((m, sizes[0])), rng.random((m, sizes[-1]))
+    before = [p.data.copy() for p in mlp.parameters()]
+    sums = [np.zeros_like(p) for p in before]
+    for x in range(m):  # each example's own gradient dC_x/dp, by the closed form on a batch of one
+        nabla_b, nabla_w = backprop(mlp, X[x:x + 1], Y[x:x + 1], cost)
+        per_example = [g for pair in zip(nabla_w, nabla_b, strict=True) for g in pair]
+        for total, g in zip(sums, per_example, strict=True):
+            total += g
+    optimizer = SGD(mlp.parameters(), eta)
+    get_cost(cost)(mlp(X), Y).backward()
+    optimizer.step()
+    for p, p0, total in zip(mlp.parameters(), before, sums, strict=True):
+        np.testing.assert_allclose(p.data, p0 - eta / m * total, rtol=1e-10, atol=1e-13)
+
+
+def test_step_with_given_gradients_updates_in_place():
+    mlp = MLP([3, 2], seed=1)
+    params = mlp.parameters()
+    arrays = [p.data for p in params]
+    before = [a.copy() for a in arrays]
+    grads = [np.ones_like(a) for a in arrays]
+    SGD(params, 0.5).step(grads)
+    for p, a, b in zip(params, arrays, before, strict=True):
+        assert p.data is a  # updated in place, not replaced
+        np.testing.assert_allclose(a, b - 0.5)
+
+
+def test_a_parameter_without_gradient_is_left_alone():
+    w, b = Value(np.ones((2, 2))), Value(np.ones(2))
+    b.grad = np.ones(2)
+    SGD([w, b], 1.0).step()
+    np.testing.assert_array_equal(w.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(b.data, np.zeros(2))
+
+
+def test_scalar_parameters_work():
+    p = Value(2.0)
+    (p * p).backward()
+    SGD([p], 0.25).step()
+    assert p.data == pytest.approx(1.0)
+
+
+def test_velocities_round_trip():
+    mlp = tiny_net()
+    optimizer = SGD(mlp.parameters(), 0.5, momentum=0.5)
+    engine_step(mlp, optimizer)
+    state = optimizer.state_dict()
+    assert sorted(state) == ["velocity.0", "velocity.1"]
+    other = SGD(mlp.parameters(), 0.5, momentum=0.5)
+    other.load_state_dict(state)
+    for a, b in zip(other.velocities, optimizer.velocities, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="velocity.0 has shape"):
+        other.load_state_dict({"velocity.0": np.zeros(3)})
+    with pytest.raises(ValueError, match="unexpected entry 'velocity.7'"):
+        other.load_state_dict({"velocity.7": np.zeros(1)})
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"eta": 0.0}, "eta must be a finite number > 0"),
+    ({"eta": float("nan")}, "eta must be a finite number"),
+    ({"eta": 1.0, "momentum": 1.0}, "momentum must be a finite number >= 0.0 and < 1.0"),
+    ({"eta": 1.0, "weight_decay": -1.0}, "weight_decay must be a finite number >= 0"),
+])
+def test_bad_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SGD(MLP([2, 1]).parameters(), **kwargs)
+
+
+def test_bad_parameters_and_gradients_are_named():
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a Value"):
+        SGD([np.zeros(2)], 1.0)
+    optimizer = SGD(MLP([2, 1]).parameters(), 1.0)
+    with pytest.raises(ValueError, match="1 gradients for 2 parameters"):
+        optimizer.step([np.zeros((1, 2))])
+    with pytest.raises(ValueError, match=r"gradient 1 has shape \(3,\), parameter 1 has shape \(1,\)"):
+        optimizer.step([np.zeros((1, 2)), np.zeros(3)])
+    with pytest.raises(ValueError, match="n, the training-set size"):
+        SGD.l2(MLP([2, 1]).parameters(), 1.0, 5.0, 0)
