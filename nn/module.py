@@ -252,7 +252,7 @@ class Linear(Module):
                 f"Linear({self.n_in} -> {self.n_out}): input has shape {shape}; "
                 f"expected (m, {self.n_in}), one row per example"
             )
-        return x @ self.W.T + self.b
+        return ag.linear(x, self.W, self.b)  # one node; its rules are BP2-BP4
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in} -> {self.n_out})"
