@@ -175,20 +175,26 @@ def numpy_step(layers: Layers, X: np.ndarray, Y: np.ndarray) -> Callable[[], Non
     return step
 
 
-def engine_cost(params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray) -> Value:
-    """C = 1/(2m) sum ||a^L - y||^2 built from Values, with Z = A @ W.T + b and A = sigmoid(Z)."""
+def engine_cost(
+    params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray, fused: bool = False
+) -> Value:
+    """C = 1/(2m) sum ||a^L - y||^2 built from Values, with A = sigmoid(Z) and Z = A @ W.T + b
+    written out (three nodes: transpose, matmul, add) or, with `fused`, ag.linear(A, W, b)
+    (one node, as nn.Linear computes it)."""
     A = Value(X, requires_grad=False)
     for W, b in params:
-        A = (A @ W.T + b).sigmoid()
+        A = (ag.linear(A, W, b) if fused else A @ W.T + b).sigmoid()
     return ((A - Y) ** 2).sum() / (2 * len(X))
 
 
-def engine_step(params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray) -> Callable[[], None]:
+def engine_step(
+    params: list[tuple[Value, Value]], X: np.ndarray, Y: np.ndarray, fused: bool = False
+) -> Callable[[], None]:
     """One SGD step with the engine: build C, backward(), w -= eta w.grad in place, zero_grad()."""
     flat = [p for pair in params for p in pair]
 
     def step() -> None:
-        engine_cost(params, X, Y).backward()
+        engine_cost(params, X, Y, fused).backward()
         for p in flat:
             p.data -= ETA * p.grad  # type: ignore[operator]
             p.zero_grad()
@@ -203,8 +209,16 @@ def as_values(layers: Layers) -> list[tuple[Value, Value]]:
 
 def training_disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray) -> str | None:
     """None when the engine's gradients match BP1-BP4 (values and dtype), else what differs."""
+    for fused in (False, True):
+        problem = _disagreement(layers, X, Y, fused)
+        if problem:
+            return f"{'ag.linear' if fused else 'A @ W.T + b'}: {problem}"
+    return None
+
+
+def _disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray, fused: bool) -> str | None:
     params = as_values(layers)
-    engine_cost(params, X, Y).backward()
+    engine_cost(params, X, Y, fused).backward()
     nabla_w, nabla_b = numpy_gradients(layers, X, Y)
     rtol = 1e-9 if X.dtype == np.float64 else 2e-3
     for l, ((W, b), gw, gb) in enumerate(zip(params, nabla_w, nabla_b, strict=True), start=1):
@@ -228,6 +242,7 @@ def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
     problem = training_disagreement(layers, X, Y)
     sides = {
         "engine": engine_step(as_values(layers), X, Y),
+        "linear": engine_step(as_values(layers), X, Y, fused=True),
         "numpy": numpy_step([(W.copy(), b.copy()) for W, b in layers], X, Y),
     }
     gc.collect()
@@ -238,13 +253,18 @@ def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
         gc.unfreeze()
     ratios = _ratios(times["engine"], times["numpy"])
     ratio = statistics.median(ratios)
-    passed = None if case.target is None else ratio <= case.target
+    linear_ratios = _ratios(times["linear"], times["numpy"])
+    linear_ratio = statistics.median(linear_ratios)
+    passed = None if case.target is None else linear_ratio <= case.target
     return {
         **asdict(case),
         "engine_us": statistics.median(times["engine"]) / 1e3,
         "numpy_us": statistics.median(times["numpy"]) / 1e3,
         "ratio": ratio,
         "ratio_quartiles": _quartiles(ratios),
+        "linear_us": statistics.median(times["linear"]) / 1e3,
+        "linear_ratio": linear_ratio,
+        "linear_ratio_quartiles": _quartiles(linear_ratios),
         "rounds": len(ratios),
         "passed": passed,
         "gradients_disagree": problem,
@@ -255,14 +275,16 @@ def print_training(rows: list[dict[str, Any]]) -> None:
     """The table of section 1."""
     print("\n1. Training step (forward + backward + SGD update), sigmoid MLP, quadratic cost")
     print("   engine vs hand-written NumPy BP1-BP4; median of per-round ratios [quartiles]")
-    print(f"   {'sizes':<20}{'batch':>6} {'dtype':<8}{'engine us':>11}{'numpy us':>10}"
-          f"{'ratio':>8}  {'[q1 - q3]':<15}{'target':>8}  result")
+    print("   'linear': layers as ag.linear(A, W, b), one node (nn.Linear); 'A@W.T+b': three nodes")
+    print(f"   {'sizes':<20}{'batch':>6} {'dtype':<8}{'numpy us':>9}{'linear us':>10}"
+          f"{'ratio':>7}  {'[q1 - q3]':<14}{'A@W.T+b us':>11}{'ratio':>7}{'target':>8}  result")
     for r in rows:
         target = "-" if r["target"] is None else f"<={r['target']:.2f}"
         result = "-" if r["passed"] is None else ("PASS" if r["passed"] else "MISS")
-        q1, q3 = r["ratio_quartiles"]
-        print(f"   {str(list(r['sizes'])):<20}{r['batch']:>6} {r['dtype']:<8}{r['engine_us']:>11.1f}"
-              f"{r['numpy_us']:>10.1f}{r['ratio']:>8.2f}  [{q1:.2f} - {q3:.2f}]{'':<3}{target:>8}  {result}")
+        q1, q3 = r["linear_ratio_quartiles"]
+        print(f"   {str(list(r['sizes'])):<20}{r['batch']:>6} {r['dtype']:<8}{r['numpy_us']:>9.1f}"
+              f"{r['linear_us']:>10.1f}{r['linear_ratio']:>7.2f}  [{q1:.2f} - {q3:.2f}]{'':<2}"
+              f"{r['engine_us']:>11.1f}{r['ratio']:>7.2f}{target:>8}  {result}")
         if r["gradients_disagree"]:
             print(f"   WARNING: engine gradients disagree with BP1-BP4: {r['gradients_disagree']}")
 
