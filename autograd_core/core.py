@@ -230,9 +230,10 @@ def _unbroadcast(c: Any, like: Any) -> Any:
 def _like(g: Any, node: Value) -> Any:
     """`g` in the dtype of `node`'s data, so float32 data gets float32 gradients."""
     dtype = getattr(g, "dtype", None)
-    if dtype is not None and dtype != getattr(node.data, "dtype", _FLOAT64):
-        return g.astype(getattr(node.data, "dtype", _FLOAT64))
-    return g
+    want = getattr(node.data, "dtype", _FLOAT64)
+    if dtype is None or dtype is want or dtype == want:
+        return g
+    return g.astype(want)
 
 
 def reverse_pass(
