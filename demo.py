@@ -22,20 +22,15 @@ import viz
 from autograd_core import Value, check_grads
 from nn import MLP, QuadraticCost, backprop
 from nn.train import main as train
+from viz.docs import seed_graph
 
 OUT = Path("runs/demo")
 
 
 def seed_example() -> Value:
     """e = (a + b)(b + 1) at a = 2, b = 1: de/da = 2, de/db = 5."""
-    a, b = Value(2.0, label="a"), Value(1.0, label="b")
-    c = a + b
-    c.label = "c"
-    d = b + 1
-    d.label = "d"
-    e = c * d
-    e.label = "e"
-    e.backward(retain_grads=True)
+    e = seed_graph()
+    a, b = e.parents[0].parents  # e = c * d and c = a + b
     print(f"e = (a + b)(b + 1) = {e.data:g};  de/da = {a.grad:g},  de/db = {b.grad:g}")
     return e
 

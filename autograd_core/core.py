@@ -82,7 +82,7 @@ def as_data(data: Any, what: str = "Value data") -> Any:
 
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a Value, array, NumPy scalar or Python number (() for a number)."""
-    return getattr(x, "shape", ())
+    return x.shape if x.__class__ is np.ndarray else getattr(x, "shape", ())
 
 
 def ones_like(data: Any) -> Any:
@@ -368,7 +368,8 @@ class Value:
     @property
     def shape(self) -> tuple[int, ...]:
         """The shape of `data` (() for a scalar)."""
-        return shape_of(self.data)
+        data = self.data
+        return data.shape if data.__class__ is np.ndarray else getattr(data, "shape", ())
 
     @property
     def ndim(self) -> int:
@@ -389,6 +390,11 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a node made by the user rather than by an operation."""
         return self._op is None
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from that need a gradient (() for a leaf)."""
+        return self._parents
 
     @property
     def op(self) -> str | None:

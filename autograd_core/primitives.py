@@ -222,12 +222,14 @@ def _rows(a: Any) -> Any:
 
 def _linear_dW(g: Any, ans: Any, x: Any, W: Any, b: Any = None) -> Any:
     """BP4: dC/dW = delta^T a, summed over the rows (examples); row-major like W."""
-    return _rows(g).T @ _rows(x)
+    if g.ndim != 2 or x.ndim != 2:
+        g, x = _rows(g), _rows(x)
+    return g.T @ x
 
 
 def _linear_db(g: Any, ans: Any, x: Any, W: Any, b: Any) -> Any:
     """BP3: dC/db = delta, summed over the rows (examples)."""
-    return _rows(g).sum(axis=0)
+    return (g if g.ndim == 2 else _rows(g)).sum(axis=0)
 
 
 def _linear(x: Any, W: Any, b: Any = None) -> Any:
@@ -253,7 +255,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
     One primitive for the book's layer: its rules are BP2's W^T delta (for x), BP4's
     delta a^T (for W) and BP3's delta (for b), summed over the rows.
     """
-    W_shape, x_shape = shape_of(W), shape_of(x)
+    W_shape, x_shape = W.shape, shape_of(x)
     if len(W_shape) != 2 or not x_shape or x_shape[-1] != W_shape[1]:
         raise ValueError(
             f"linear: x of shape {x_shape} needs W of shape (n_out, {x_shape[-1] if x_shape else '?'}); "
@@ -261,7 +263,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
         )
     if b is None:
         return linear_prim(x, W)
-    if shape_of(b) != W_shape[:1]:
+    if b.shape != W_shape[:1]:
         raise ValueError(f"linear: b must have shape ({W_shape[0]},) to match W {W_shape}; got {shape_of(b)}")
     return linear_prim(x, W, b)
 

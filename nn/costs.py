@@ -30,7 +30,6 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Value
-from autograd_core.core import graph_parents
 
 from .module import Activation, get_activation
 
@@ -103,7 +102,7 @@ def logits_of(output: Value, activation: str) -> Value | None:
         return None
     if activation == "softmax" and not np.allclose(np.sum(output.data, axis=-1), 1.0):
         return None
-    return graph_parents(output)[0]
+    return output.parents[0]
 
 
 def softplus(z: Any) -> Any:

@@ -246,7 +246,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Any:
         """Z = X W^T + b for X of shape (m, n_in) (or z for a single example of shape (n_in,))."""
-        shape = np.shape(x.data if isinstance(x, Value) else x)
+        shape = x.shape if isinstance(x, Value | np.ndarray) else np.shape(x)
         if not shape or shape[-1] != self.n_in:
             raise ValueError(
                 f"Linear({self.n_in} -> {self.n_out}): input has shape {shape}; "
