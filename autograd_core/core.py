@@ -187,21 +187,23 @@ def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
     """Every node reachable from `root` through `parents`, each after all its parents.
 
     Iterative depth-first search with an explicit stack, so a chain of a million nodes
-    needs no recursion. `viz` draws graphs with the same function.
+    needs no recursion: a node is expanded when first popped (its parents pushed above a
+    marker), and listed when the marker comes back up, after all its parents. `viz` draws
+    graphs with the same function.
     """
-    seen = {root}
     order = []
-    stack = [(root, iter(parents(root)))]
+    expanded = set()
+    stack = [(root, False)]
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parents(parent))))
-                break
-        else:
-            stack.pop()
+        node, done = stack.pop()
+        if done:
             order.append(node)
+        elif node not in expanded:
+            expanded.add(node)
+            stack.append((node, True))
+            for parent in parents(node):
+                if parent not in expanded:
+                    stack.append((parent, False))
     return order
 
 
@@ -327,18 +329,17 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
 
 
 def _owned(g: Any, node: Value, visible: set[int]) -> Any:
-    """`g` in `node`'s dtype, copied when it could alias an array the user already sees."""
+    """`g` in `node`'s dtype, copied when it could alias an array the user already sees
+    (another node's stored gradient, or a read-only broadcast view)."""
     g = _like(g, node)
-    if isinstance(g, np.ndarray):
-        if (
-            id(g) in visible
-            or (g.base is not None and id(g.base) in visible)
-            or not g.flags.writeable
-        ):
+    if g.__class__ is np.ndarray:
+        base = g.base
+        if id(g) in visible or (base is not None and (id(base) in visible or not g.flags.writeable)):
             g = g.copy()
+            base = None
         visible.add(id(g))
-        if g.base is not None:
-            visible.add(id(g.base))
+        if base is not None:
+            visible.add(id(base))
     return g
 
 

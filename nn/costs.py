@@ -120,7 +120,7 @@ class QuadraticCost(Cost):
         """1/(2n) sum_x ||y - a^L||^2 as a scalar Value."""
         a, y, n = _batch(output, Y)
         diff = a - y
-        return (diff * diff).sum() * (0.5 / n)
+        return (diff**2).sum() * (0.5 / n)
 
     def fn(self, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
         """1/(2n) sum_x ||y - a^L||^2."""

@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Value
+from autograd_core.primitives import linear_prim
 
 INITS = ("default", "large")
 
@@ -252,7 +253,9 @@ class Linear(Module):
                 f"Linear({self.n_in} -> {self.n_out}): input has shape {shape}; "
                 f"expected (m, {self.n_in}), one row per example"
             )
-        return ag.linear(x, self.W, self.b)  # one node; its rules are BP2-BP4
+        # One node, whose rules are BP2-BP4; the shapes of W and b are this layer's own,
+        # so only x needed checking (ag.linear checks all three).
+        return linear_prim(x, self.W, self.b)
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in} -> {self.n_out})"
