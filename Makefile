@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP) dot
 	$(PY) -m ruff check .
+	$(PY) -m mypy autograd_core nn viz
 	$(PY) -m pytest
 
 lint: $(STAMP)

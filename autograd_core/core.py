@@ -157,8 +157,9 @@ class Primitive:
 def _constant(a: Any, op: str) -> Any:
     """Check a non-Value operand: a number or numeric array is a constant of the graph."""
     if type(a) is float or type(a) is int or isinstance(a, np.ndarray | np.generic):
-        if getattr(a, "dtype", np.dtype(float)).kind not in _NUMERIC_KINDS:
-            raise TypeError(f"{op}: operand has dtype {a.dtype}; only real numbers are supported")
+        dtype = getattr(a, "dtype", _FLOAT64)
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"{op}: operand has dtype {dtype}; only real numbers are supported")
         return a
     return as_data(a, f"{op}: an operand")
 
@@ -354,6 +355,9 @@ class Value:
         "data", "grad", "requires_grad", "label", "_op", "_ctx", "_parents", "_retain", "__weakref__"
     )
     __array_priority__ = 1000.0
+    _op: Primitive | None
+    _ctx: tuple | None
+    _parents: tuple[Value, ...]
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str | None = None) -> None:
         self.data = as_data(data)
@@ -581,9 +585,8 @@ class Value:
 
     def transpose(self, *axes: Any) -> Value:
         """Axes permuted (reversed by default)."""
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], tuple | list)):
-            axes = axes[0]
-        return _p.transpose(self, axes or None)
+        order = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], tuple | list)) else axes
+        return _p.transpose(self, order or None)
 
     @property
     def T(self) -> Value:

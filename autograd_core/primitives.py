@@ -42,7 +42,7 @@ def defprim(
     return Primitive(name, forward, vjps, jvps, broadcasts)
 
 
-def defelementwise(name: str, forward: Callable[..., Any], *derivs: Callable[..., Any]) -> Primitive:
+def defelementwise(name: str, forward: Callable[..., Any], *derivs: Callable[..., Any] | None) -> Primitive:
     """Register an elementwise primitive; ``derivs[i](g, ans, *inputs)`` is g * d ans/d input_i."""
     return Primitive(name, forward, derivs, derivs, broadcasts=True)
 
@@ -575,7 +575,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
 
 def apply_function(func: Any, args: tuple, kwargs: dict) -> Any:
     """A NumPy function called on Values: the matching primitive, or a clear TypeError."""
-    handlers = {
+    handlers: dict[Any, Callable[..., Any]] = {
         np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.amax: max, np.amin: min,
         np.reshape: reshape, np.transpose: transpose, np.swapaxes: swapaxes,
         np.expand_dims: expand_dims, np.squeeze: squeeze, np.broadcast_to: broadcast_to,
