@@ -88,7 +88,7 @@ def main() -> int:
     drawings(e, mlp)
     print("\n== 5. training: python -m nn.train --sizes 784,30,10 --epochs 3 --batch-size 10 --eta 3.0")
     return train(["--sizes", "784,30,10", "--epochs", "3", "--batch-size", "10", "--eta", "3.0",
-                  "--out", str(OUT / "mnist")])
+                  "--out", str(OUT / "training")])
 
 
 if __name__ == "__main__":
