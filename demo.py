@@ -12,6 +12,7 @@ Everything is written under runs/demo/.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def main() -> int:
     print("\n== 4. drawings")
     drawings(e, mlp)
     print("\n== 5. training: python -m nn.train --sizes 784,30,10 --epochs 3 --batch-size 10 --eta 3.0")
+    shutil.rmtree(OUT / "training", ignore_errors=True)  # the previous demo's run, made again below
     return train(["--sizes", "784,30,10", "--epochs", "3", "--batch-size", "10", "--eta", "3.0",
                   "--out", str(OUT / "training")])
 
