@@ -165,7 +165,6 @@ def _constant(a: Any, op: str) -> Any:
 
 
 _new = object.__new__
-_NO_PARAMS: dict[str, Any] = {}
 
 
 def _node(ans: Any, op: Primitive | None, ctx: tuple | None, parents: tuple) -> Value:
@@ -212,17 +211,11 @@ def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
 graph_parents: Callable[[Value], tuple[Value, ...]] = operator.attrgetter("_parents")
 
 
-def _unbroadcast(c: Any, like: Any) -> Any:
-    """Sum a gradient back to the shape of the input it flows into (undo broadcasting).
-
-    This is the one place where broadcasting is undone: a rule never has to think about it.
-    """
-    if c.__class__ is float:
-        return c
-    shape = shape_of(like)
+def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a gradient of a broadcast shape back to `shape`, the shape of the input it flows
+    into. The reverse pass calls it, in one place, whenever the shapes differ: a rule never
+    has to think about broadcasting."""
     c_shape = c.shape
-    if c_shape == shape:
-        return c
     lead = len(c_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1
@@ -281,7 +274,7 @@ def reverse_pass(
             for i, p in zip(argnums, parents, strict=False):
                 c = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
                 if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
-                    c = _unbroadcast(c, p.data)
+                    c = _unbroadcast(c, shape_of(p.data))
                 if p in grads:
                     grads[p] = grads[p] + c  # the one place where gradients are added up
                 else:
@@ -310,7 +303,6 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
             if prim is None or node in tangents:
                 continue
             args, params, argnums = node._ctx
-            params = params or _NO_PARAMS
             parents = node._parents
             if create_graph:
                 args, ans = _with_values(args, argnums, parents), node
@@ -320,7 +312,7 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
             for i, p in zip(argnums, parents, strict=True):
                 t = tangents.get(p)
                 if t is not None:
-                    c = prim.jvps[i](t, ans, *args, **params)
+                    c = prim.jvps[i](t, ans, *args, **params) if params else prim.jvps[i](t, ans, *args)
                     if shape_of(c) != shape_of(node.data):
                         c = _p.broadcast_to(c, shape_of(node.data))
                     out = c if out is None else out + c

@@ -133,7 +133,26 @@ class QuadraticCost(Cost):
         return get_activation(activation or "sigmoid").backward(z, a, a - y)
 
 
-class CrossEntropyCost(Cost):
+class _FromLogits(Cost):
+    """A cost computed stably from z^L when the output a^L = sigma(z^L) is recorded in the graph
+    with this cost's output activation, and from a^L itself otherwise."""
+
+    def __call__(self, output: Any, Y: Any) -> Value:
+        """The batch-averaged cost C, from z^L when the graph has it."""
+        a, y, n = _batch(output, Y)
+        z = logits_of(a, self.output_activation or "")
+        return self.from_logits(z, y) if z is not None else self.from_outputs(a, y, n)
+
+    def from_logits(self, z: Any, Y: Any) -> Value:
+        """C from z^L."""
+        raise NotImplementedError
+
+    def from_outputs(self, a: Value, y: np.ndarray, n: int) -> Value:
+        """C from a^L."""
+        raise NotImplementedError
+
+
+class CrossEntropyCost(_FromLogits):
     """C = -(1/n) sum_x sum_j [y_j ln a^L_j + (1 - y_j) ln(1 - a^L_j)] for a sigmoid output layer.
 
     With a^L = sigma(z^L) each term is softplus(z) - y z, computed from z^L without
@@ -143,12 +162,8 @@ class CrossEntropyCost(Cost):
     name = "cross-entropy"
     output_activation = "sigmoid"
 
-    def __call__(self, output: Any, Y: Any) -> Value:
-        """The batch cross-entropy, from z^L when `output` is sigmoid(z^L) in the graph."""
-        a, y, n = _batch(output, Y)
-        z = logits_of(a, "sigmoid")
-        if z is not None:
-            return self.from_logits(z, y)
+    def from_outputs(self, a: Value, y: np.ndarray, n: int) -> Value:
+        """-(1/n) sum [y ln a + (1 - y) ln(1 - a)] from a^L itself (when z^L is not in the graph)."""
         return -(y * ag.log(a) + (1.0 - y) * ag.log(1.0 - a)).sum() / n
 
     def from_logits(self, z: Any, Y: Any) -> Value:
@@ -167,7 +182,7 @@ class CrossEntropyCost(Cost):
         return a - y
 
 
-class LogLikelihoodCost(Cost):
+class LogLikelihoodCost(_FromLogits):
     """C = -(1/n) sum_x sum_j y_j ln a^L_j for a softmax output layer (-ln a^L_y for one-hot y).
 
     Computed from z^L with log_softmax; delta^L = a^L - y (for one-hot y, or any y whose rows sum to 1).
@@ -176,12 +191,8 @@ class LogLikelihoodCost(Cost):
     name = "log-likelihood"
     output_activation = "softmax"
 
-    def __call__(self, output: Any, Y: Any) -> Value:
-        """The batch log-likelihood cost, from z^L when `output` is softmax(z^L) in the graph."""
-        a, y, n = _batch(output, Y)
-        z = logits_of(a, "softmax")
-        if z is not None:
-            return self.from_logits(z, y)
+    def from_outputs(self, a: Value, y: np.ndarray, n: int) -> Value:
+        """-(1/n) sum y ln a from a^L itself (when z^L is not in the graph)."""
         return -(y * ag.log(a)).sum() / n
 
     def from_logits(self, z: Any, Y: Any) -> Value:
