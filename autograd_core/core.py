@@ -1,10 +1,11 @@
 """The node type `Value`, how a primitive records a node, and the two sweeps over a graph.
 
 A `Value` is a node of a computational graph. A leaf is made by the user; every other
-node is made by a `Primitive` (see `primitives.py`) and remembers the primitive (`_op`),
-the raw arguments, keyword parameters and argnums (`_ctx`) and the parent nodes that need a
-gradient (`_parents`). Nothing here holds a reference from a parent to a child and no rule captures
-the node it belongs to, so a graph is freed by reference counting alone.
+node is made by a `Primitive` (see `primitives.py`) and remembers the primitive (`_op`), its
+inputs (`_x`, `_y`, `_more`: a parent that needs a gradient as its Value, anything else as
+raw data) and its keyword parameters (`_params`). Nothing here holds a reference from a parent
+to a child and no rule captures the node it belongs to, so a graph is freed by reference
+counting alone.
 
 The reverse pass (`reverse_pass`) visits the graph once in reverse topological order and
 adds up each node's gradient in one place; the forward sweep (`forward_pass`) visits it
@@ -14,6 +15,7 @@ once in topological order, for forward mode.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator
@@ -123,35 +125,81 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
+        if len(args) == 2 and not params:
+            return self.binary(args[0], args[1])
+        inputs = []
         datas = []
-        argnums = []
-        parents = []
-        has_value = False
-        i = 0
+        has_value = needs_grad = False
         for a in args:
-            if isinstance(a, Value):
+            if a.__class__ is Value:
                 has_value = True
                 datas.append(a.data)
                 if a.requires_grad:
-                    argnums.append(i)
-                    parents.append(a)
-            elif a.__class__ in _PLAIN_NUMBERS or (
-                a.__class__ is np.ndarray and a.dtype.kind in _NUMERIC_KINDS
-            ):
-                datas.append(a)
+                    needs_grad = True
+                    inputs.append(a)
+                else:
+                    inputs.append(a.data)
             else:
-                datas.append(_constant(a, self.name))
-            i += 1
+                a = _operand(a, self.name)
+                datas.append(a)
+                inputs.append(a)
         if not has_value:  # plain numbers and arrays in, plain out: no graph
             return self.forward(*args, **params)
+        ans = self._forward(datas, params)
+        if not (needs_grad and _grad_enabled[0]):
+            return _node(ans, None, None, _UNARY, None, None)
+        more = tuple(inputs[2:]) if len(inputs) > 2 else None
+        return _node(ans, self, inputs[0], inputs[1] if len(inputs) > 1 else _UNARY, more, params or None)
+
+    def unary(self, x: Value) -> Value:
+        """The primitive of one Value input and no parameters (the fast path of Value methods)."""
         try:
-            ans = self.forward(*datas, **params)
+            ans = self.forward(x.data)
+        except ValueError as error:
+            raise ValueError(f"{self.name} of an operand with shape {x.shape}: {error}") from None
+        if x.requires_grad and _grad_enabled[0]:
+            return _node(ans, self, x, _UNARY, None, None)
+        return _node(ans, None, None, _UNARY, None, None)
+
+    def binary(self, x: Any, y: Any) -> Any:
+        """The primitive of two inputs and no parameters (the fast path of Value operators)."""
+        if x.__class__ is Value:
+            xd = x.data
+            if not x.requires_grad:
+                x = xd
+        elif y.__class__ is not Value:  # no Value at all: plain in, plain out
+            return self.forward(x, y)
+        else:
+            xd = x = _operand(x, self.name)
+        if y.__class__ is Value:
+            yd = y.data
+            if not y.requires_grad:
+                y = yd
+        else:
+            yd = y = _operand(y, self.name)
+        try:
+            ans = self.forward(xd, yd)
+        except ValueError as error:
+            raise ValueError(
+                f"{self.name} of operands with shapes {shape_of(xd)} and {shape_of(yd)}: {error}"
+            ) from None
+        if (x is not xd or y is not yd) and _grad_enabled[0]:
+            return _node(ans, self, x, y, None, None)
+        return _node(ans, None, None, _UNARY, None, None)
+
+    def _forward(self, datas: list, params: dict) -> Any:
+        try:
+            return self.forward(*datas, **params)
         except ValueError as error:
             shapes = " and ".join(str(shape_of(d)) for d in datas)
             raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
-        if parents and _grad_enabled[0]:
-            return _node(ans, self, (tuple(datas), params or None, tuple(argnums)), tuple(parents))
-        return _node(ans, None, None, ())
+
+
+def _operand(a: Any, op: str) -> Any:
+    """A non-Value operand, checked: a number or numeric array is a constant of the graph."""
+    if a.__class__ in _PLAIN_NUMBERS or (a.__class__ is np.ndarray and a.dtype.kind in _NUMERIC_KINDS):
+        return a
+    return _constant(a, op)
 
 
 def _constant(a: Any, op: str) -> Any:
@@ -165,21 +213,33 @@ def _constant(a: Any, op: str) -> Any:
 
 
 _new = object.__new__
+_UNARY = type("_Unary", (), {"__repr__": lambda self: "<no second input>"})()
+_PENDING = type("_Pending", (), {"__repr__": lambda self: "<reached, no gradient yet>"})()
+_creation_order = itertools.count()
 
 
-def _node(ans: Any, op: Primitive | None, ctx: tuple | None, parents: tuple) -> Value:
-    """A new node. `ctx` = (raw arguments, parameters or None, argnums of `parents`) holds
-    only numbers and arrays (no empty dict), so the garbage collector stops tracking it: with
-    graphs of many thousands of scalar nodes, fewer tracked objects make collections cheaper."""
+def _node(ans: Any, op: Primitive | None, x: Any, y: Any, more: tuple | None, params: dict | None) -> Value:
+    """A new node made by `op` from inputs x, y, *more (with keyword `params`).
+
+    An input that needs a gradient is stored as its Value (a parent); any other input as its
+    raw data (a constant of the graph). The inputs live in slots, not in a tuple, so a node
+    of one or two inputs is a single object for the garbage collector to track: scalar graphs
+    of many thousands of nodes then cost the collector half as much. `_seq` numbers nodes in
+    the order they are made, which is a topological order: the reverse pass sorts by it.
+    """
     v = _new(Value)
     v.data = ans
     v.grad = None
     v.requires_grad = op is not None
     v.label = None
     v._op = op
-    v._ctx = ctx
-    v._parents = parents
+    v._x = x
+    v._y = y
+    v._more = more
+    v._params = params
     v._retain = False
+    v._g = None
+    v._seq = next(_creation_order)
     return v
 
 
@@ -207,8 +267,28 @@ def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
     return order
 
 
-# graph_parents(node): the parent nodes of `node` that need a gradient (none for a leaf).
-graph_parents: Callable[[Value], tuple[Value, ...]] = operator.attrgetter("_parents")
+def graph_parents(node: Value) -> tuple[Value, ...]:
+    """The parent nodes of `node` that need a gradient, in input order (none for a leaf)."""
+    if node._op is None:
+        return ()
+    return tuple(a for a in _inputs(node) if a.__class__ is Value)
+
+
+def _inputs(node: Value) -> tuple:
+    """A node's inputs as it stores them: parents as Values, constants as raw data."""
+    y = node._y
+    if y is _UNARY:
+        return (node._x,)
+    more = node._more
+    return (node._x, y) if more is None else (node._x, y, *more)
+
+
+def _raw(inputs: tuple) -> tuple:
+    """The inputs' raw data (what the rules take in an ordinary backward pass)."""
+    return tuple([a.data if a.__class__ is Value else a for a in inputs])
+
+
+_by_creation = operator.attrgetter("_seq")
 
 
 def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
@@ -242,53 +322,90 @@ def reverse_pass(
 ) -> None:
     """Backpropagate `seed` (dC/droot) through the graph below `root`.
 
-    Nodes are taken in reverse topological order, so each node's gradient is complete when
-    it is reached; it is then passed to the node's parents through the primitive's VJP
-    rules. `visit(node, gradient)` is called for leaves, for nodes in `stop_at` (which pass
-    nothing on), for nodes that asked for `retain_grad()`, and for every node if
-    `visit_all`. With `create_graph` the rules run on Values and record the backward pass as
-    a new graph (for higher derivatives); otherwise they run on raw arrays.
+    The nodes reachable from `root` are taken in the reverse of the order they were made (a
+    topological order), so each node's gradient is complete when it is reached; it is then
+    passed to the node's parents through the primitive's VJP rules. `visit(node, gradient)`
+    is called for leaves, for nodes in `stop_at` (which pass nothing on), for nodes that
+    asked for `retain_grad()`, and for every node if `visit_all`. With `create_graph` the
+    rules run on Values and record the backward pass as a new graph (for higher
+    derivatives); otherwise they run on raw arrays.
+
+    While the pass runs, each node's gradient so far is kept on the node (`_g`); a node
+    hands it on and forgets it when it is reached, so nothing is left behind. One graph is
+    backpropagated by one pass at a time.
     """
-    if stop_at:
-        order = toposort(root, lambda n: [] if n in stop_at else graph_parents(n))
-    else:
-        order = toposort(root, graph_parents)
-    grads = {root: seed}
+    order = [root]
     previous = _grad_enabled[0]
-    _grad_enabled[0] = create_graph
     try:
-        for node in reversed(order):
-            g = grads.pop(node)
+        root._g = _PENDING
+        _reach(order, stop_at)
+        order.sort(key=_by_creation, reverse=True)
+        root._g = seed
+        _grad_enabled[0] = create_graph
+        for node in order:
+            g = node._g
+            node._g = None
             prim = node._op
             if prim is None or visit_all or node._retain or (stop_at and node in stop_at):
                 visit(node, g)
                 if prim is None or (stop_at and node in stop_at):
                     continue
-            args, params, argnums = node._ctx
-            parents = node._parents
-            if create_graph:
-                args, ans = _with_values(args, argnums, parents), node
+            if node._more is None and node._params is None:
+                _backprop_simple(node, prim, g, create_graph)
             else:
-                ans = node.data
-            vjps = prim.vjps
-            for i, p in zip(argnums, parents, strict=False):
-                c = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
-                if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
-                    c = _unbroadcast(c, shape_of(p.data))
-                if p in grads:
-                    grads[p] = grads[p] + c  # the one place where gradients are added up
-                else:
-                    grads[p] = c
+                _backprop_general(node, prim, g, create_graph)
+    except BaseException:
+        for node in order:
+            node._g = None
+        raise
     finally:
         _grad_enabled[0] = previous
 
 
-def _with_values(args: list, argnums: list, parents: list) -> list:
-    """The arguments of a node with its parent Values in place of their data."""
-    args = list(args)
-    for i, p in zip(argnums, parents, strict=True):
-        args[i] = p
-    return args
+def _reach(order: list[Value], stop_at: set | None) -> None:
+    """Append to `order` (which holds the root) every node the root depends on through
+    parents, marking each as reached; the parents of nodes in `stop_at` are not followed."""
+    stack = order[:]
+    while stack:
+        node = stack.pop()
+        if node._op is None or (stop_at and node in stop_at):
+            continue
+        for p in (node._x, node._y) if node._more is None else _inputs(node):
+            if p.__class__ is Value and p._g is None:
+                p._g = _PENDING
+                order.append(p)
+                stack.append(p)
+
+
+def _backprop_simple(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
+    """Pass g on to the parents of a node of one or two inputs and no parameters."""
+    x, y, vjps = node._x, node._y, prim.vjps
+    if y is _UNARY:
+        _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
+        return
+    ans, xd, yd = (node, x, y) if create_graph else (node.data, data_of(x), data_of(y))
+    if x.__class__ is Value:
+        _add_to(x, vjps[0](g, ans, xd, yd), prim)
+    if y.__class__ is Value:
+        _add_to(y, vjps[1](g, ans, xd, yd), prim)
+
+
+def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
+    """Pass g on to the parents of any node, through the rule of each parent's input."""
+    inputs = _inputs(node)
+    args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
+    params = node._params or {}
+    for i, p in enumerate(inputs):
+        if p.__class__ is Value:
+            _add_to(p, prim.vjps[i](g, ans, *args, **params), prim)
+
+
+def _add_to(p: Value, c: Any, prim: Primitive) -> None:
+    """Add the contribution c (from a child made by `prim`) to the gradient of parent p."""
+    if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
+        c = _unbroadcast(c, shape_of(p.data))
+    pg = p._g
+    p._g = c if pg is _PENDING else pg + c  # the one place where gradients are added up
 
 
 def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any:
@@ -302,17 +419,14 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
             prim = node._op
             if prim is None or node in tangents:
                 continue
-            args, params, argnums = node._ctx
-            parents = node._parents
-            if create_graph:
-                args, ans = _with_values(args, argnums, parents), node
-            else:
-                ans = node.data
+            inputs = _inputs(node)
+            args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
+            params = node._params or {}
             out = None
-            for i, p in zip(argnums, parents, strict=True):
-                t = tangents.get(p)
+            for i, p in enumerate(inputs):
+                t = tangents.get(p) if p.__class__ is Value else None
                 if t is not None:
-                    c = prim.jvps[i](t, ans, *args, **params) if params else prim.jvps[i](t, ans, *args)
+                    c = prim.jvps[i](t, ans, *args, **params)
                     if shape_of(c) != shape_of(node.data):
                         c = _p.broadcast_to(c, shape_of(node.data))
                     out = c if out is None else out + c
@@ -344,12 +458,16 @@ class Value:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "label", "_op", "_ctx", "_parents", "_retain", "__weakref__"
+        "data", "grad", "requires_grad", "label", "_op", "_x", "_y", "_more", "_params", "_retain", "_g",
+        "_seq", "__weakref__",
     )
     __array_priority__ = 1000.0
     _op: Primitive | None
-    _ctx: tuple | None
-    _parents: tuple[Value, ...]
+    _x: Any
+    _y: Any
+    _more: tuple | None
+    _params: dict | None
+    _g: Any
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str | None = None) -> None:
         self.data = as_data(data)
@@ -357,9 +475,13 @@ class Value:
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._op = None
-        self._ctx = None
-        self._parents = ()
+        self._x = None
+        self._y = _UNARY
+        self._more = None
+        self._params = None
         self._retain = False
+        self._g = None
+        self._seq = next(_creation_order)
 
     # --- descriptive -------------------------------------------------------------------
     @property
@@ -391,7 +513,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The nodes this one was computed from that need a gradient (() for a leaf)."""
-        return self._parents
+        return graph_parents(self)
 
     @property
     def op(self) -> str | None:
@@ -498,43 +620,43 @@ class Value:
 
     # --- arithmetic: thin calls into the registry ------------------------------------------
     def __add__(self, other: Any) -> Value:
-        return _p.add(self, other)
+        return _p.add.binary(self, other)
 
     def __radd__(self, other: Any) -> Value:
-        return _p.add(other, self)
+        return _p.add.binary(other, self)
 
     def __sub__(self, other: Any) -> Value:
-        return _p.sub(self, other)
+        return _p.sub.binary(self, other)
 
     def __rsub__(self, other: Any) -> Value:
-        return _p.sub(other, self)
+        return _p.sub.binary(other, self)
 
     def __mul__(self, other: Any) -> Value:
-        return _p.mul(self, other)
+        return _p.mul.binary(self, other)
 
     def __rmul__(self, other: Any) -> Value:
-        return _p.mul(other, self)
+        return _p.mul.binary(other, self)
 
     def __truediv__(self, other: Any) -> Value:
-        return _p.div(self, other)
+        return _p.div.binary(self, other)
 
     def __rtruediv__(self, other: Any) -> Value:
-        return _p.div(other, self)
+        return _p.div.binary(other, self)
 
     def __pow__(self, other: Any) -> Value:
-        return _p.power(self, other)
+        return _p.power.binary(self, other)
 
     def __rpow__(self, other: Any) -> Value:
-        return _p.power(other, self)
+        return _p.power.binary(other, self)
 
     def __matmul__(self, other: Any) -> Value:
-        return _p.matmul(self, other)
+        return _p.matmul.binary(self, other)
 
     def __rmatmul__(self, other: Any) -> Value:
-        return _p.matmul(other, self)
+        return _p.matmul.binary(other, self)
 
     def __neg__(self) -> Value:
-        return _p.neg(self)
+        return _p.neg.unary(self)
 
     def __pos__(self) -> Value:
         return self
@@ -591,27 +713,27 @@ class Value:
 
     def exp(self) -> Value:
         """e ** x, elementwise."""
-        return _p.exp(self)
+        return _p.exp.unary(self)
 
     def log(self) -> Value:
         """Natural logarithm, elementwise."""
-        return _p.log(self)
+        return _p.log.unary(self)
 
     def sqrt(self) -> Value:
         """Square root, elementwise."""
-        return _p.sqrt(self)
+        return _p.sqrt.unary(self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, elementwise."""
-        return _p.tanh(self)
+        return _p.tanh.unary(self)
 
     def sigmoid(self) -> Value:
         """sigma(z) = 1 / (1 + e^-z), elementwise, computed stably."""
-        return _p.sigmoid(self)
+        return _p.sigmoid.unary(self)
 
     def relu(self) -> Value:
         """max(z, 0), elementwise."""
-        return _p.relu(self)
+        return _p.relu.unary(self)
 
     def abs(self) -> Value:
         """|x|, elementwise."""
