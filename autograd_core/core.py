@@ -170,13 +170,13 @@ class Primitive:
         elif y.__class__ is not Value:  # no Value at all: plain in, plain out
             return self.forward(x, y)
         else:
-            xd = x = _operand(x, self.name)
+            xd = x = x if x.__class__ is float else _operand(x, self.name)
         if y.__class__ is Value:
             yd = y.data
             if not y.requires_grad:
                 y = yd
         else:
-            yd = y = _operand(y, self.name)
+            yd = y = y if y.__class__ is float else _operand(y, self.name)
         try:
             ans = self.forward(xd, yd)
         except ValueError as error:
@@ -378,15 +378,26 @@ def _reach(order: list[Value], stop_at: set | None) -> None:
 
 
 def _backprop_simple(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
-    """Pass g on to the parents of a node of one or two inputs and no parameters."""
+    """Pass g on to the parents of a node of one or two inputs and no parameters.
+
+    (`_add_to` written out in line: this runs once per node of every scalar graph.)"""
     x, y, vjps = node._x, node._y, prim.vjps
     if y is _UNARY:
-        _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
+        c = vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data)
+        if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(x.data):
+            c = _unbroadcast(c, shape_of(x.data))
+        xg = x._g
+        x._g = c if xg is _PENDING else xg + c
         return
-    ans, xd, yd = (node, x, y) if create_graph else (node.data, data_of(x), data_of(y))
-    if x.__class__ is Value:
+    x_is_node = x.__class__ is Value
+    y_is_node = y.__class__ is Value
+    if create_graph:
+        ans, xd, yd = node, x, y
+    else:
+        ans, xd, yd = node.data, x.data if x_is_node else x, y.data if y_is_node else y
+    if x_is_node:
         _add_to(x, vjps[0](g, ans, xd, yd), prim)
-    if y.__class__ is Value:
+    if y_is_node:
         _add_to(y, vjps[1](g, ans, xd, yd), prim)
 
 
