@@ -59,10 +59,10 @@ _FLOAT64 = np.dtype(np.float64)
 def as_data(data: Any, what: str = "Value data") -> Any:
     """The float or float array a `Value` holds for `data`: ints and bools become float64,
     float16/32/64 keep their dtype; anything else is a `TypeError` that names it."""
+    if type(data) is float or (data.__class__ is np.ndarray and data.dtype.kind == "f"):
+        return data
     if isinstance(data, Value):
         raise TypeError(f"{what} must be a number or a NumPy array, not a Value (use .data)")
-    if type(data) is float:
-        return data
     if isinstance(data, bool | int | float) and not isinstance(data, np.generic):
         return float(data)
     array = data if isinstance(data, np.ndarray | np.generic) else None
@@ -305,6 +305,8 @@ def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
 
 def _like(g: Any, node: Value) -> Any:
     """`g` in the dtype of `node`'s data, so float32 data gets float32 gradients."""
+    if g.__class__ is float and node.data.__class__ is float:
+        return g
     dtype = getattr(g, "dtype", None)
     want = getattr(node.data, "dtype", _FLOAT64)
     if dtype is None or dtype is want or dtype == want:
