@@ -332,9 +332,12 @@ def reverse_pass(
     rules run on Values and record the backward pass as a new graph (for higher
     derivatives); otherwise they run on raw arrays.
 
-    While the pass runs, each node's gradient so far is kept on the node (`_g`); a node
-    hands it on and forgets it when it is reached, so nothing is left behind. One graph is
-    backpropagated by one pass at a time.
+    While the pass runs, each node's gradient so far is kept on the node (`_g`) rather than
+    in a dictionary; a node hands it on and forgets it when it is reached, and an error
+    clears every mark, so nothing is left behind. Passes that share nodes therefore run one
+    after another (as nested `grad` calls do), never at the same time in two threads.
+    The rules read a parent's `data` when the pass reaches it: rebinding a parent's `data`
+    between the forward and the backward pass changes the gradient accordingly.
     """
     order = [root]
     previous = _grad_enabled[0]

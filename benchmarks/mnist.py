@@ -5,21 +5,18 @@
     .venv/bin/python benchmarks/mnist.py --epochs 5 --limit 20000 --skip-ce --json out.json
 
 1. The book's chapter 1 run: [784, 30, 10], sigmoid, quadratic cost, eta 3.0, mini-batches
-   of 10, 30 epochs, default initialisation (N(0, 1/n_in) weights). Four implementations
+   of 10, 30 epochs, default initialisation (N(0, 1/n_in) weights). Three implementations
    train from the same initial weights on the same shuffled mini-batches, taking turns
    epoch by epoch (the order rotates each epoch, so drift of the machine favours none):
      engine        nn.train.Trainer, backend "engine": model(X), cost, backward(), SGD
      closed-form   nn.train.Trainer, backend "closed-form": nn.backprop's BP1-BP4, the same SGD
      per-example   the book's network.py, written again here step for step: column vectors,
                    one example at a time, zero-filled gradient lists, sigma'(z) recomputed
-                   from z, gradients summed over the mini-batch (the baseline of the target)
-     per-example, tuned
-                   the same loop with sigma'(z) = a(1 - a) and no zero-filled lists (a second
-                   reference, reported beside the first)
+                   from z, gradients summed over the mini-batch, np.dot for the products
    Reported: best test accuracy (target >= 95%), and seconds per training epoch (evaluation
    excluded), the median over epochs; ratios are medians of the per-epoch ratios. Targets:
    the engine at least 8x faster than the per-example loop, at most 1.3x the closed form.
-   The per-example loops run only their first --loop-epochs epochs (they are slow).
+   The per-example loop runs only its first --loop-epochs epochs (it is slow).
 2. The book's chapter 3 run: [784, 100, 10], cross-entropy, L2 regularisation lmbda 5.0,
    mini-batches of 10, 60 epochs, by the engine (target >= 98% best test accuracy). By default
    eta starts at 0.5 and is halved whenever the validation accuracy has not improved for 5
@@ -131,27 +128,6 @@ class PerExampleNetwork:
         return int(np.sum(np.argmax(a, axis=1) == labels))
 
 
-class TunedPerExampleNetwork(PerExampleNetwork):
-    """The same loop made cheaper than the book's: sigma'(z) taken as a (1 - a) from the stored
-    activations, and no zero-filled lists. A second reference, to show how much of the per-example
-    cost is the book's own choices and how much is the one-example-at-a-time structure."""
-
-    def backprop(self, x: np.ndarray, y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """dC_x/db^l and dC_x/dW^l for one example, with sigma'(z^l) = a^l (1 - a^l)."""
-        _, activations = self.feedforward_all(x)
-        n = len(self.weights)
-        nabla_b: list[np.ndarray] = [np.empty(0)] * n
-        nabla_w: list[np.ndarray] = [np.empty(0)] * n
-        a = activations[-1]
-        delta = (a - y) * a * (1 - a)  # BP1
-        nabla_b[-1], nabla_w[-1] = delta, delta @ activations[-2].T
-        for l in range(2, n + 1):
-            a = activations[-l]
-            delta = (self.weights[-l + 1].T @ delta) * a * (1 - a)  # BP2
-            nabla_b[-l], nabla_w[-l] = delta, delta @ activations[-l - 1].T
-        return nabla_b, nabla_w
-
-
 # --- timing ----------------------------------------------------------------------------------------------
 
 
@@ -188,11 +164,10 @@ def trainer_runner(name: str, backend: str, data: Dataset, sizes: list[int], see
 
 
 def loop_runner(data: Dataset, sizes: list[int], seed: int, epochs: int, eta: float,
-                batch_size: int, tuned: bool = False) -> Runner:
+                batch_size: int) -> Runner:
     """The book-style per-example loop, from the same initial weights and on the same mini-batches."""
     start = MLP(sizes, seed=seed)  # the same initial weights as the other two
-    network = TunedPerExampleNetwork if tuned else PerExampleNetwork
-    net = network([l.W.data for l in start.layers], [l.b.data for l in start.layers])
+    net = PerExampleNetwork([l.W.data for l in start.layers], [l.b.data for l in start.layers])
     targets = one_hot(data.y_train, sizes[-1], dtype=data.x_train.dtype)
     pairs = [(x.reshape(-1, 1), y.reshape(-1, 1)) for x, y in zip(data.x_train, targets, strict=True)]
 
@@ -200,17 +175,16 @@ def loop_runner(data: Dataset, sizes: list[int], seed: int, epochs: int, eta: fl
         order = np.random.default_rng([seed, epoch]).permutation(len(pairs))  # the Trainer's shuffle
         net.train_epoch(pairs, order, batch_size, eta)
 
-    return Runner("per-example, tuned" if tuned else "per-example", train_epoch, net.correct, epochs)
+    return Runner("per-example", train_epoch, net.correct, epochs)
 
 
 def nielsen_run(data: Dataset, args: argparse.Namespace) -> dict:
-    """Section 1: the four implementations, interleaved epoch by epoch."""
+    """Section 1: the three implementations, interleaved epoch by epoch."""
     sizes, eta, batch = [784, 30, 10], 3.0, 10
     runners = [
         trainer_runner("engine", "engine", data, sizes, args.seed, args.epochs, eta, batch),
         trainer_runner("closed-form", "closed-form", data, sizes, args.seed, args.epochs, eta, batch),
         loop_runner(data, sizes, args.seed, min(args.loop_epochs, args.epochs), eta, batch),
-        loop_runner(data, sizes, args.seed, min(args.loop_epochs, args.epochs), eta, batch, tuned=True),
     ]
     print(f"\n[1] Nielsen's run: {sizes}, sigmoid, quadratic cost, eta {eta}, batch {batch}, "
           f"{args.epochs} epochs ({len(data.y_train)} training images; the per-example loops: "
@@ -236,7 +210,7 @@ def median_ratio(a: list[float], b: list[float]) -> float:
 
 def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     """Print and return the accuracies, seconds per epoch and ratios of section 1."""
-    engine, closed, loop, tuned = runners
+    engine, closed, loop = runners
     result: dict = {"implementations": {}}
     n_test = len(data.y_test)
     for r in runners:
@@ -249,7 +223,6 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
         }
     result["loop_over_engine_wall"] = median_ratio(loop.wall, engine.wall)
     result["loop_over_engine_cpu"] = median_ratio(loop.cpu, engine.cpu)
-    result["tuned_loop_over_engine_wall"] = median_ratio(tuned.wall, engine.wall)
     result["engine_over_closed_wall"] = median_ratio(engine.wall, closed.wall)
     result["engine_over_closed_cpu"] = median_ratio(engine.cpu, closed.cpu)
     print("\n  implementation   s/epoch (wall)  s/epoch (cpu)  best test acc.  test acc. at best val")
@@ -262,8 +235,6 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     print(f"  per-example / engine: {result['loop_over_engine_wall']:.1f}x wall, "
           f"{result['loop_over_engine_cpu']:.1f}x cpu  (target >= {TARGET_LOOP_RATIO:g}x: "
           f"{verdict(result['loop_over_engine_wall'] >= TARGET_LOOP_RATIO)})")
-    print(f"  per-example, tuned / engine: {result['tuned_loop_over_engine_wall']:.1f}x wall  "
-          "(the loop with sigma' = a(1 - a) and no zero-filled lists; for reference)")
     print(f"  engine / closed-form: {result['engine_over_closed_wall']:.2f}x wall, "
           f"{result['engine_over_closed_cpu']:.2f}x cpu  (target <= {TARGET_CLOSED_RATIO:g}x: "
           f"{verdict(result['engine_over_closed_wall'] <= TARGET_CLOSED_RATIO)})")
