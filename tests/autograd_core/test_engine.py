@@ -117,6 +117,39 @@ def test_a_dropped_graph_is_freed_by_reference_counting_alone(collector_off, ret
     assert x.grad.shape == (2, 3)  # the leaf and its gradient stay
 
 
+def test_a_scalar_node_is_a_single_object_for_the_garbage_collector(collector_off):
+    # Scalar graphs are built by the ten thousand: every node tracked by the collector costs
+    # time at each collection, so a node keeps its inputs in slots, not in tuples.
+    a, b = Value(0.5), Value(-1.5)
+    before = len(gc.get_objects())
+    nodes = []
+    x = a
+    for _ in range(1000):
+        x = (x * b + 1.0).tanh()
+        nodes.append(x)
+    tracked = len(gc.get_objects()) - before
+    assert tracked <= 3000 + 50, f"{tracked} objects tracked for 3000 nodes"
+
+
+def test_a_reverse_pass_that_fails_leaves_the_graph_ready_for_the_next_one():
+    calls = {"n": 0}
+
+    def failing_rule(g, ans, x):
+        calls["n"] += 1
+        raise RuntimeError("rule failed on purpose")
+
+    failing = ag.Primitive("failing", lambda x: x * 1.0, (failing_rule,), (failing_rule,))
+    w = Value(np.array([1.0, 2.0, 3.0]))
+    shared = w * w
+    with pytest.raises(RuntimeError, match="on purpose"):
+        (failing(shared) + shared).sum().backward()
+    assert calls["n"] == 1
+    assert w.grad is None
+    assert all(n._g is None for n in ag.toposort(shared, graph_parents))
+    (shared * 2.0).sum().backward()
+    np.testing.assert_allclose(w.grad, 4.0 * w.data)
+
+
 # --- dtypes ----------------------------------------------------------------------------------
 
 FLOAT32_EXPRESSIONS: dict[str, Callable[[Value, Value], Value]] = {
