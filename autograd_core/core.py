@@ -223,8 +223,8 @@ def _node(ans: Any, op: Primitive | None, x: Any, y: Any, more: tuple | None, pa
 
     An input that needs a gradient is stored as its Value (a parent); any other input as its
     raw data (a constant of the graph). The inputs live in slots, not in a tuple, so a node
-    of one or two inputs is a single object for the garbage collector to track: scalar graphs
-    of many thousands of nodes then cost the collector half as much. `_seq` numbers nodes in
+    of one or two inputs is a single object for the garbage collector to track (it was about
+    four), and scalar graphs of many thousands of nodes cost the collector far less. `_seq` numbers nodes in
     the order they are made, which is a topological order: the reverse pass sorts by it.
     """
     v = _new(Value)
@@ -383,16 +383,10 @@ def _reach(order: list[Value], stop_at: set | None) -> None:
 
 
 def _backprop_simple(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
-    """Pass g on to the parents of a node of one or two inputs and no parameters.
-
-    (`_add_to` written out in line: this runs once per node of every scalar graph.)"""
+    """Pass g on to the parents of a node of one or two inputs and no parameters."""
     x, y, vjps = node._x, node._y, prim.vjps
     if y is _UNARY:
-        c = vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data)
-        if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(x.data):
-            c = _unbroadcast(c, shape_of(x.data))
-        xg = x._g
-        x._g = c if xg is _PENDING else xg + c
+        _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
         return
     x_is_node = x.__class__ is Value
     y_is_node = y.__class__ is Value
