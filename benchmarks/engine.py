@@ -234,6 +234,17 @@ def _disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray, fused: bool) -> 
     return None
 
 
+def _interleaved_frozen(sides: dict[str, Callable[[], object]], rounds: int, sample_ns: float) -> dict:
+    """`_common.interleaved` with the setup's objects frozen (`gc.freeze()`), so that the
+    collector's fixed cost over them does not dilute the ratios."""
+    gc.collect()
+    gc.freeze()
+    try:
+        return _common.interleaved(sides, rounds, sample_ns)
+    finally:
+        gc.unfreeze()
+
+
 def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
     """Time the engine step against the NumPy step, interleaved; summarise by medians."""
     rng = np.random.default_rng(0)
@@ -245,12 +256,7 @@ def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
         "linear": engine_step(as_values(layers), X, Y, fused=True),
         "numpy": numpy_step([(W.copy(), b.copy()) for W, b in layers], X, Y),
     }
-    gc.collect()
-    gc.freeze()
-    try:
-        times = _common.interleaved(sides, budget.training_rounds, budget.sample_ns)
-    finally:
-        gc.unfreeze()
+    times = _interleaved_frozen(sides, budget.training_rounds, budget.sample_ns)
     ratios = _ratios(times["engine"], times["numpy"])
     ratio = statistics.median(ratios)
     linear_ratios = _ratios(times["linear"], times["numpy"])
@@ -483,12 +489,7 @@ def run_modes_case(n: int, budget: Budget, grad_f: Callable[[np.ndarray], Any]) 
     check = indices[:: max(1, len(indices) // 20)]
     agree = bool(np.allclose(gradient_by_jvps(x, check), grad_f(x)[check], rtol=1e-10, atol=1e-12))
     sides = {"jvps": lambda: gradient_by_jvps(x, indices), "reverse": lambda: grad_f(x)}
-    gc.collect()
-    gc.freeze()
-    try:
-        times = _common.interleaved(sides, budget.modes_rounds, budget.sample_ns)
-    finally:
-        gc.unfreeze()
+    times = _interleaved_frozen(sides, budget.modes_rounds, budget.sample_ns)
     scale = n / len(indices)
     forward = [t * scale for t in times["jvps"]]
     return {

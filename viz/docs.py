@@ -27,15 +27,16 @@ from .network import draw_network
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 
 
-def seed_graph() -> Value:
+def seed_graph(retain: bool = True) -> Value:
     """e = (a + b)(b + 1) with c = a + b, d = b + 1 at a = 2, b = 1, after a backward pass
-    that keeps every node's gradient: de/da = 2, de/db = 5, de/dc = 2, de/dd = 3."""
+    that keeps every node's gradient (with `retain`; else only the leaves get theirs):
+    de/da = 2, de/db = 5, de/dc = 2, de/dd = 3."""
     a, b = Value(2.0, label="a"), Value(1.0, label="b")
     c = a + b
     d = b + 1
     e = c * d
     c.label, d.label, e.label = "c", "d", "e"
-    e.backward(retain_grads=True)
+    e.backward(retain_grads=retain)
     return e
 
 

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 import viz
 from autograd_core import Value, toposort
 from autograd_core.core import graph_parents
+from viz.docs import seed_graph
 from viz.graph import GraphvizNotFoundError, escape_record_text, format_number, summarize
 
 from .dotparse import parse_dot, parse_svg, record_fields
@@ -27,14 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def seed_example(retain: bool) -> Value:
-    """e = (a + b)(b + 1) at a = 2, b = 1, labelled a..e, after backward."""
-    a, b = Value(2.0, label="a"), Value(1.0, label="b")
-    c = a + b
-    d = b + 1
-    e = c * d
-    c.label, d.label, e.label = "c", "d", "e"
-    e.backward(retain_grads=retain)
-    return e
+    """e = (a + b)(b + 1) at a = 2, b = 1, labelled a..e, after backward (the docs' drawing)."""
+    return seed_graph(retain)
 
 
 def value_nodes(dot) -> dict[str, list[str]]:
