@@ -125,8 +125,11 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        if len(args) == 2 and not params:
-            return self.binary(args[0], args[1])
+        if not params:
+            if len(args) == 2:
+                return self.binary(args[0], args[1])
+            if len(args) == 1 and args[0].__class__ is Value:
+                return self.unary(args[0])
         inputs = []
         datas = []
         has_value = needs_grad = False
@@ -289,6 +292,7 @@ def _raw(inputs: tuple) -> tuple:
 
 
 _by_creation = operator.attrgetter("_seq")
+_NO_PARAMS: dict = {}
 
 
 def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
@@ -355,10 +359,24 @@ def reverse_pass(
                 visit(node, g)
                 if prim is None or (stop_at and node in stop_at):
                     continue
-            if node._more is None and node._params is None:
-                _backprop_simple(node, prim, g, create_graph)
-            else:
+            if node._more is not None or node._params is not None:
                 _backprop_general(node, prim, g, create_graph)
+                continue
+            # One or two inputs, no parameters (most nodes): written out here, not called.
+            x, y, vjps = node._x, node._y, prim.vjps
+            if y is _UNARY:
+                _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
+                continue
+            x_is_node = x.__class__ is Value
+            y_is_node = y.__class__ is Value
+            if create_graph:
+                ans, xd, yd = node, x, y
+            else:
+                ans, xd, yd = node.data, x.data if x_is_node else x, y.data if y_is_node else y
+            if x_is_node:
+                _add_to(x, vjps[0](g, ans, xd, yd), prim)
+            if y_is_node:
+                _add_to(y, vjps[1](g, ans, xd, yd), prim)
     except BaseException:
         for node in order:
             node._g = None
@@ -382,32 +400,14 @@ def _reach(order: list[Value], stop_at: set | None) -> None:
                 stack.append(p)
 
 
-def _backprop_simple(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
-    """Pass g on to the parents of a node of one or two inputs and no parameters."""
-    x, y, vjps = node._x, node._y, prim.vjps
-    if y is _UNARY:
-        _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
-        return
-    x_is_node = x.__class__ is Value
-    y_is_node = y.__class__ is Value
-    if create_graph:
-        ans, xd, yd = node, x, y
-    else:
-        ans, xd, yd = node.data, x.data if x_is_node else x, y.data if y_is_node else y
-    if x_is_node:
-        _add_to(x, vjps[0](g, ans, xd, yd), prim)
-    if y_is_node:
-        _add_to(y, vjps[1](g, ans, xd, yd), prim)
-
-
 def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
     """Pass g on to the parents of any node, through the rule of each parent's input."""
     inputs = _inputs(node)
     args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
-    params = node._params or {}
+    params, vjps = node._params or _NO_PARAMS, prim.vjps
     for i, p in enumerate(inputs):
         if p.__class__ is Value:
-            _add_to(p, prim.vjps[i](g, ans, *args, **params), prim)
+            _add_to(p, vjps[i](g, ans, *args, **params), prim)
 
 
 def _add_to(p: Value, c: Any, prim: Primitive) -> None:

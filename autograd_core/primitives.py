@@ -121,7 +121,7 @@ def _sigmoid(z: Any) -> Any:
     with np.errstate(over="ignore"):
         t = np.exp(-z)
     t += 1.0
-    return np.reciprocal(t, out=t) if t.__class__ is np.ndarray else 1.0 / t
+    return np.divide(1.0, t, out=t) if t.__class__ is np.ndarray else 1.0 / t  # (faster than np.reciprocal)
 
 
 def _relu(z: Any) -> Any:
@@ -298,12 +298,12 @@ _mean = defprim(
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The sum of x's elements over `axis` (all of them by default)."""
-    return _sum(x, axis=axis, keepdims=keepdims)
+    return _sum(x) if axis is None and not keepdims else _sum(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The mean of x's elements over `axis` (all of them by default)."""
-    return _mean(x, axis=axis, keepdims=keepdims)
+    return _mean(x) if axis is None and not keepdims else _mean(x, axis=axis, keepdims=keepdims)
 
 
 def _extremum(name: str, reduce: Callable[..., Any]) -> Primitive:
