@@ -351,13 +351,14 @@ def reverse_pass(
         order.sort(key=_by_creation, reverse=True)
         root._g = seed
         _grad_enabled[0] = create_graph
+        stop: set | frozenset = stop_at or frozenset()
         for node in order:
             g = node._g
             node._g = None
             prim = node._op
-            if prim is None or visit_all or node._retain or (stop_at and node in stop_at):
+            if prim is None or node._retain or visit_all or (stop and node in stop):
                 visit(node, g)
-                if prim is None or (stop_at and node in stop_at):
+                if prim is None or (stop and node in stop):
                     continue
             if node._more is not None or node._params is not None:
                 _backprop_general(node, prim, g, create_graph)
@@ -412,7 +413,7 @@ def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) 
 
 def _add_to(p: Value, c: Any, prim: Primitive) -> None:
     """Add the contribution c (from a child made by `prim`) to the gradient of parent p."""
-    if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(p.data):
+    if c.__class__ is not float and prim.broadcasts and c.shape != shape_of(p.data):
         c = _unbroadcast(c, shape_of(p.data))
     pg = p._g
     p._g = c if pg is _PENDING else pg + c  # the one place where gradients are added up
