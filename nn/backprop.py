@@ -16,6 +16,7 @@ leaves in `.grad`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -63,18 +64,25 @@ def network_layers(model: Module) -> list[tuple[Linear, Activation]]:
     )
 
 
-def _check_hidden(layers: list[tuple[Linear, Activation]]) -> None:
+def checked_layers(model: Module) -> list[tuple[Linear, Activation]]:
+    """`network_layers(model)`, refusing a hidden softmax layer (BP2 needs elementwise hidden layers)."""
+    layers = network_layers(model)
     for l, (_, act) in enumerate(layers[:-1], start=1):
         if act.name == "softmax":
             raise ValueError(
                 f"backprop: layer {l} is a hidden softmax layer; hidden layers must be elementwise"
             )
+    return layers
 
 
 def feedforward(model: Module, X: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """([z^1..z^L], [a^0 = X, a^1..a^L]) as NumPy arrays, each (m, n_l): the forward pass, no engine."""
     layers = network_layers(model)
-    a = _inputs(X, layers[0][0])
+    return _feedforward(layers, _inputs(X, layers[0][0]))
+
+
+def _feedforward(layers: list[tuple[Linear, Activation]], a: np.ndarray) -> tuple[list, list]:
+    """z^l = a^{l-1} (W^l)^T + b^l and a^l = sigma(z^l) for l = 1..L, from checked inputs a^0."""
     zs, activations = [], [a]
     for layer, act in layers:
         z = a @ layer.W.data.T + layer.b.data
@@ -115,16 +123,26 @@ def backprop(
     `BackpropResult` that also holds every z^l, a^l, delta^l and the cost.
     """
     cost = get_cost(cost)
-    layers = network_layers(model)
-    _check_hidden(layers)
-    zs, activations = feedforward(model, X)
+    result = backprop_layers(checked_layers(model), X, Y, cost, with_cost=return_intermediates)
+    return result if return_intermediates else (result.nabla_b, result.nabla_w)
+
+
+def backprop_layers(layers: list[tuple[Linear, Activation]], X: Any, Y: Any, cost: Cost, *,
+                    with_cost: bool = True) -> BackpropResult:
+    """`backprop` for a network already given as its layers, checked by `checked_layers`.
+
+    For callers that check the network once and then take many steps (`nn.train.Trainer`);
+    X and Y are still checked on every call. `cost` is a `Cost` instance; the result's `cost`
+    is C, or NaN when `with_cost` is false.
+    """
+    zs, activations = _feedforward(layers, _inputs(X, layers[0][0]))
     a_out = activations[-1]
     y = targets(Y, a_out.shape, a_out.dtype)
     m = a_out.shape[0]
     L = len(layers)
-    deltas: list[np.ndarray] = [np.empty(0)] * L
-    nabla_b: list[np.ndarray] = [np.empty(0)] * L
-    nabla_w: list[np.ndarray] = [np.empty(0)] * L
+    deltas: list[Any] = [None] * L  # filled from layer L down to layer 1
+    nabla_b: list[Any] = [None] * L
+    nabla_w: list[Any] = [None] * L
     delta = cost.delta(zs[-1], a_out, y, activation=layers[-1][1])  # BP1
     for l in range(L - 1, -1, -1):  # l indexes layer l + 1 of the book
         deltas[l] = delta
@@ -134,6 +152,5 @@ def backprop(
         if l > 0:
             W_next, act = layers[l][0].W.data, layers[l - 1][1]
             delta = act.backward(zs[l - 1], activations[l], delta @ W_next)  # BP2
-    if not return_intermediates:
-        return nabla_b, nabla_w
-    return BackpropResult(nabla_b, nabla_w, zs, activations, deltas, cost.fn(zs[-1], a_out, y))
+    C = cost.fn(zs[-1], a_out, y) if with_cost else math.nan
+    return BackpropResult(nabla_b, nabla_w, zs, activations, deltas, C)

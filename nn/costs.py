@@ -69,13 +69,16 @@ class Cost:
 def _batch(output: Any, Y: Any) -> tuple[Value, Any, int]:
     """The output as a Value, the targets as an array of its shape and dtype, and n."""
     out = output if isinstance(output, Value) else Value(output, requires_grad=False)
-    if out.ndim != 2:
-        raise ValueError(f"cost: the network output must have shape (n, n_out); got {out.shape}")
-    return out, targets(Y, out.shape, out.dtype), out.shape[0]
+    shape = out.shape
+    if len(shape) != 2:
+        raise ValueError(f"cost: the network output must have shape (n, n_out); got {shape}")
+    return out, targets(Y, shape, out.dtype), shape[0]
 
 
 def targets(Y: Any, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
     """The desired outputs y(x) as rows of `shape`: one-hot rows, or integer labels made one-hot."""
+    if Y.__class__ is np.ndarray and Y.shape == shape and Y.dtype == dtype and Y.dtype.kind == "f":
+        return Y  # the common case, float rows of the right shape and dtype: nothing to check or convert
     y = np.asarray(Y.data if isinstance(Y, Value) else Y)
     if y.ndim == 1 and len(shape) == 2 and y.shape[0] == shape[0] and y.dtype.kind in "iu":
         if y.size and (y.min() < 0 or y.max() >= shape[1]):

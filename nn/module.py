@@ -27,6 +27,7 @@ from autograd_core import Value
 from autograd_core.primitives import linear_prim
 
 INITS = ("default", "large")
+_ARRAYS = (Value, np.ndarray)  # what has a .shape; named once (`Value | np.ndarray` is rebuilt per use)
 
 
 class ModelFileError(ValueError):
@@ -247,7 +248,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Any:
         """Z = X W^T + b for X of shape (m, n_in) (or z for a single example of shape (n_in,))."""
-        shape = x.shape if isinstance(x, Value | np.ndarray) else np.shape(x)
+        shape = x.shape if isinstance(x, _ARRAYS) else np.shape(x)
         if not shape or shape[-1] != self.n_in:
             raise ValueError(
                 f"Linear({self.n_in} -> {self.n_out}): input has shape {shape}; "
@@ -299,12 +300,16 @@ class Sigmoid(Activation):
         return ag.sigmoid(z)
 
     def numpy(self, z: np.ndarray) -> np.ndarray:
-        """sigma(z) on an array (the engine's own stable formula)."""
-        return ag.sigmoid(z)
+        """sigma(z) on an array (the engine's own stable formula, called without its dispatch on Values)."""
+        return ag.sigmoid.forward(z)
 
     def prime(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """sigma'(z) = a (1 - a)."""
         return a * (1.0 - a)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """dC/dz = g (.) sigma'(z) = g (.) a (1 - a): Activation.backward with `prime` written in."""
+        return g * (a * (1.0 - a))
 
 
 class Tanh(Activation):
@@ -449,7 +454,7 @@ class MLP(Module):
     def forward(self, x: Any) -> Any:
         """a^L for inputs X of shape (m, n_0); shape (m, n_L)."""
         for layer, sigma in zip(self.layers, self.sigmas, strict=True):
-            x = sigma(layer(x))
+            x = sigma.forward(layer.forward(x))  # as sigma(layer(x)), without Module.__call__'s extra call
         return x
 
     def forward_layers(self, x: Any) -> tuple[list[Any], list[Any]]:

@@ -74,7 +74,12 @@ class SGD:
             raise ValueError(f"SGD.step: {len(grads)} gradients for {len(params)} parameters")
         else:
             for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-                if g is not None and np.shape(g) != p.shape:
+                if g is None:
+                    continue
+                w = p.data
+                if isinstance(g, np.ndarray) and isinstance(w, np.ndarray) and g.shape == w.shape:
+                    continue  # the common case, told apart without np.shape's function dispatch
+                if np.shape(g) != p.shape:
                     raise ValueError(
                         f"SGD.step: gradient {i} has shape {np.shape(g)}, parameter {i} has shape {p.shape}"
                     )

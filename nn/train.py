@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from .backprop import backprop, feedforward, network_layers
+from .backprop import backprop_layers, checked_layers, feedforward, network_layers
 from .costs import Cost, get_cost
 from .data import DataError, Dataset, load_mnist, load_synthetic, minibatches, one_hot
 from .module import MLP, ModelFileError, Module, Sequential, load_arrays, save_arrays
@@ -86,8 +86,10 @@ class Trainer:
         self.backend, self.batch_size, self.seed = backend, batch_size, seed
         self.progress, self.log = progress, log or (lambda line: None)
         _check_output_layer(model, self.cost)
+        self._layers: list = []  # the closed-form backend's (Linear, activation) layers, checked once
         if backend == "closed-form":
-            ordered = [p for layer, _ in network_layers(model) for p in (layer.W, layer.b)]
+            self._layers = checked_layers(model)
+            ordered = [p for layer, _ in self._layers for p in (layer.W, layer.b)]
             if len(ordered) != len(optimizer.parameters) or any(
                 p is not q for p, q in zip(ordered, optimizer.parameters, strict=False)
             ):
@@ -108,9 +110,11 @@ class Trainer:
 
     def _closed_form_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
         """One step by nn.backprop's BP1-BP4 and the same SGD update. Returns C."""
-        result = backprop(self.model, xb, yb, self.cost, return_intermediates=True)
+        result = backprop_layers(self._layers, xb, yb, self.cost)
         if math.isfinite(result.cost):
-            grads = [g for pair in zip(result.nabla_w, result.nabla_b, strict=True) for g in pair]
+            grads: list[np.ndarray] = []  # dC/dW^1, dC/db^1, dC/dW^2, ...: the optimizer's order
+            for nabla_w, nabla_b in zip(result.nabla_w, result.nabla_b, strict=True):
+                grads += (nabla_w, nabla_b)
             self.optimizer.step(grads)
         return result.cost
 

@@ -8,6 +8,7 @@ dC/dz^l is delta^l / m, where delta^l is the book's error of one example's cost 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ from nn import (
     get_activation,
     get_cost,
 )
+from nn.backprop import backprop_layers, checked_layers
 
 RTOL = 1e-10
 
@@ -182,6 +184,19 @@ def test_integer_labels_give_the_same_gradient_as_one_hot_rows():
     by_row = backprop(mlp, X, np.eye(3)[labels], CrossEntropyCost())
     for a, b in zip(by_label[1] + by_label[0], by_row[1] + by_row[0], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_backprop_layers_is_backprop_for_a_network_checked_once():
+    mlp = MLP([4, 5, 3], seed=1)
+    X = np.random.default_rng(2).standard_normal((6, 4))
+    labels = np.array([0, 2, 1, 1, 0, 2])
+    want = backprop(mlp, X, labels, QuadraticCost(), return_intermediates=True)
+    got = backprop_layers(checked_layers(mlp), X, labels, QuadraticCost())
+    for name in ("nabla_b", "nabla_w", "zs", "activations", "deltas"):
+        for a, b in zip(getattr(got, name), getattr(want, name), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert got.cost == want.cost
+    assert math.isnan(backprop_layers(checked_layers(mlp), X, labels, QuadraticCost(), with_cost=False).cost)
 
 
 def test_a_sequential_of_layers_gives_the_mlps_gradient():

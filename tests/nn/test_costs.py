@@ -130,6 +130,16 @@ def test_targets_accept_labels_or_rows_and_name_bad_shapes():
         QuadraticCost()(Value(np.zeros((1, 2))), np.array([["a", "b"]]))
 
 
+def test_targets_hand_back_float_rows_of_the_right_shape_and_dtype_unchanged():
+    y = np.eye(3)[[0, 2]]
+    assert targets(y, (2, 3), y.dtype) is y  # nothing converted: the common case of every training step
+    converted = targets(y.astype(np.float32), (2, 3), np.dtype(np.float64))
+    assert converted.dtype == np.float64
+    np.testing.assert_array_equal(converted, y)
+    with pytest.raises(ValueError, match=r"Y have shape \(2, 3\) but the network output has shape \(3, 2\)"):
+        targets(y, (3, 2), y.dtype)
+
+
 def test_costs_by_name_and_their_pairing():
     assert isinstance(get_cost("quadratic"), QuadraticCost)
     assert get_cost(CrossEntropyCost).output_activation == "sigmoid"

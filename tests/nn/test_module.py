@@ -100,6 +100,16 @@ def test_activation_derivatives_are_the_books():
         Softmax().prime(z, z)
 
 
+def test_sigmoid_numpy_and_backward_are_the_engines_numbers_bit_for_bit():
+    """The closed form's sigma(z) is the engine's forward, and its g (.) sigma'(z) the book's product."""
+    z = np.array([[-800.0, -40.0, 0.0, 3.5, 800.0]])  # saturated both ways: no overflow warning either
+    g = np.array([[0.5, -2.0, 1.0, 3.0, -1.0]])
+    sigma = Sigmoid()
+    a = sigma.numpy(z)
+    np.testing.assert_array_equal(a, sigma(Value(z)).data)
+    np.testing.assert_array_equal(sigma.backward(z, a, g), g * sigma.prime(z, a))
+
+
 def test_mlp_forward_is_the_books_feedforward():
     mlp = MLP([3, 4, 2], "tanh", output_activation="softmax", seed=3)
     X = np.random.default_rng(0).standard_normal((5, 3))

@@ -153,6 +153,24 @@ def test_velocities_round_trip():
         other.load_state_dict({"velocity.7": np.zeros(1)})
 
 
+def test_gradients_given_as_lists_or_floats_are_checked_like_arrays():
+    w, b = Value(np.ones((1, 2))), Value(0.5)
+    SGD([w, b], 1.0).step([[[1.0, 1.0]], 0.5])
+    np.testing.assert_array_equal(w.data, [[0.0, 0.0]])
+    assert b.data == 0.0
+    with pytest.raises(ValueError, match=r"gradient 0 has shape \(2,\), parameter 0 has shape \(1, 2\)"):
+        SGD([w, b], 1.0).step([[1.0, 1.0], 0.5])
+
+
+def test_a_gradient_of_the_wrong_shape_leaves_every_parameter_unchanged():
+    mlp = MLP([2, 1], seed=0)
+    before = [p.data.copy() for p in mlp.parameters()]
+    with pytest.raises(ValueError, match=r"gradient 1 has shape \(3,\)"):
+        SGD(mlp.parameters(), 1.0).step([np.ones((1, 2)), np.ones(3)])  # the first one is fine
+    for p, kept in zip(mlp.parameters(), before, strict=True):
+        np.testing.assert_array_equal(p.data, kept)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"eta": 0.0}, "eta must be a finite number > 0"),
     ({"eta": float("nan")}, "eta must be a finite number"),

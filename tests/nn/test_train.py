@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import nn.train as train
-from nn import MLP, SGD
-from nn.data import DataError, load_mnist, load_synthetic
+from nn import MLP, SGD, Linear, Sequential, Sigmoid, Softmax, backprop
+from nn.data import DataError, load_mnist, load_synthetic, minibatches, one_hot
 from nn.train import Trainer, TrainingDivergedError, fit, main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +65,32 @@ def test_both_backends_train_the_same_network():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     assert engine_metrics["val_correct"] == closed_metrics["val_correct"]
     np.testing.assert_allclose(engine_metrics["train_cost"], closed_metrics["train_cost"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["engine", "closed-form"])
+def test_an_epoch_is_backprop_and_an_sgd_step_per_mini_batch_bit_for_bit(backend):
+    data = moons()
+    x, y = data.x_train, one_hot(data.y_train, 2)
+    mlp, twin = MLP([2, 4, 2], seed=0), MLP([2, 4, 2], seed=0)
+    trainer = Trainer(mlp, "quadratic", SGD(mlp.parameters(), 1.0), backend=backend, batch_size=7, seed=5,
+                      log=quiet)
+    cost = trainer.train_epoch(x, y, 1)
+    optimizer, costs = SGD(twin.parameters(), 1.0), []
+    for xb, yb in minibatches(x, y, 7, rng=np.random.default_rng([5, 1])):  # the epoch's documented order
+        result = backprop(twin, xb, yb, "quadratic", return_intermediates=True)
+        optimizer.step([g for pair in zip(result.nabla_w, result.nabla_b, strict=True) for g in pair])
+        costs.append(result.cost)
+    exact = backend == "closed-form"  # the engine adds up in its own order: equal up to rounding
+    for p, q in zip(mlp.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_allclose(p.data, q.data, rtol=0 if exact else 1e-12, atol=0 if exact else 1e-14)
+    assert cost == (sum(costs) / len(costs) if exact else pytest.approx(sum(costs) / len(costs), rel=1e-12))
+
+
+def test_the_closed_form_trainer_refuses_a_hidden_softmax_when_built():
+    seq = Sequential(Linear(2, 3), Softmax(), Linear(3, 2), Sigmoid())
+    with pytest.raises(ValueError, match="backprop: layer 1 is a hidden softmax layer"):
+        Trainer(seq, "quadratic", SGD(seq.parameters(), 1.0), backend="closed-form")
+    Trainer(seq, "quadratic", SGD(seq.parameters(), 1.0))  # the engine differentiates it as it is
 
 
 def test_evaluate_counts_argmax_hits_and_the_cost():
