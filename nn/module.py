@@ -307,10 +307,6 @@ class Sigmoid(Activation):
         """sigma'(z) = a (1 - a)."""
         return a * (1.0 - a)
 
-    def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """dC/dz = g (.) sigma'(z) = g (.) a (1 - a): Activation.backward with `prime` written in."""
-        return g * (a * (1.0 - a))
-
 
 class Tanh(Activation):
     """tanh(z); tanh'(z) = 1 - tanh(z)^2."""
