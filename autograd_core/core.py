@@ -432,7 +432,7 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
                 continue
             inputs = _inputs(node)
             args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
-            params = node._params or {}
+            params = node._params or _NO_PARAMS
             out = None
             for i, p in enumerate(inputs):
                 t = tangents.get(p) if p.__class__ is Value else None
