@@ -17,7 +17,12 @@
    excluded), the median over epochs; ratios are medians of the per-epoch ratios. Targets:
    the engine at least 8x faster than the per-example loop, at most 1.3x the closed form.
    The per-example loop runs only its first --loop-epochs epochs (it is slow).
-   With --float32 a fourth implementation takes its turn: the engine on float32 images and
+   A fourth implementation shows how far the targets can be reached on this machine:
+     numpy floor   benchmarks/engine.py's hand-written BP1-BP4 step, vectorised over the
+                   mini-batch, with no library around it (the same update, the same mini-batches)
+   Anything that computes this step with NumPy costs at least as much, so per-example / floor
+   bounds the per-example / engine ratio.
+   With --float32 one more implementation takes its turn: the engine on float32 images and
    weights (the same initial weights, rounded), reported beside the float64 figures and
    never in place of them (the targets are judged in float64, the book's precision).
 2. The book's chapter 3 run: [784, 100, 10], cross-entropy, L2 regularisation lmbda 5.0,
@@ -52,8 +57,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from engine import numpy_forward, numpy_gradients  # noqa: E402  (the floor of benchmarks/engine.py)
+
 from nn import MLP, SGD  # noqa: E402
-from nn.data import Dataset, load_mnist, one_hot  # noqa: E402
+from nn.data import Dataset, load_mnist, minibatches, one_hot  # noqa: E402
 from nn.train import Trainer  # noqa: E402
 
 TARGET_ACCURACY, TARGET_CE_ACCURACY = 0.95, 0.98
@@ -183,6 +190,28 @@ def loop_runner(data: Dataset, sizes: list[int], seed: int, epochs: int, eta: fl
     return Runner("per-example", train_epoch, net.correct, epochs)
 
 
+def floor_runner(data: Dataset, sizes: list[int], seed: int, epochs: int, eta: float,
+                 batch_size: int) -> Runner:
+    """benchmarks/engine.py's hand-written BP1-BP4 (C averaged over the batch, so w -= eta dC/dw is
+    equations (16)-(17)), from the same initial weights and on the Trainer's mini-batches."""
+    start = MLP(sizes, seed=seed)
+    layers = [(layer.W.data.copy(), layer.b.data.copy()) for layer in start.layers]
+    targets = one_hot(data.y_train, sizes[-1], dtype=data.x_train.dtype)
+
+    def train_epoch(epoch: int) -> None:
+        rng = np.random.default_rng([seed, epoch])  # the Trainer's shuffle
+        for xb, yb in minibatches(data.x_train, targets, batch_size, rng=rng):
+            nabla_w, nabla_b = numpy_gradients(layers, xb, yb)
+            for (W, b), gw, gb in zip(layers, nabla_w, nabla_b, strict=True):
+                W -= eta * gw
+                b -= eta * gb
+
+    def correct(x: np.ndarray, labels: np.ndarray) -> int:
+        return int(np.sum(np.argmax(numpy_forward(layers, x)[-1], axis=1) == labels))
+
+    return Runner("numpy floor", train_epoch, correct, epochs)
+
+
 def nielsen_run(data: Dataset, args: argparse.Namespace) -> dict:
     """Section 1: the three implementations, interleaved epoch by epoch."""
     sizes, eta, batch = [784, 30, 10], 3.0, 10
@@ -190,6 +219,7 @@ def nielsen_run(data: Dataset, args: argparse.Namespace) -> dict:
         trainer_runner("engine", "engine", data, sizes, args.seed, args.epochs, eta, batch),
         trainer_runner("closed-form", "closed-form", data, sizes, args.seed, args.epochs, eta, batch),
         loop_runner(data, sizes, args.seed, min(args.loop_epochs, args.epochs), eta, batch),
+        floor_runner(data, sizes, args.seed, args.epochs, eta, batch),
     ]
     if args.float32:
         runners.append(trainer_runner("engine float32", "engine", as_float32(data), sizes, args.seed,
@@ -223,7 +253,7 @@ def median_ratio(a: list[float], b: list[float]) -> float:
 
 def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     """Print and return the accuracies, seconds per epoch and ratios of section 1."""
-    engine, closed, loop = runners[:3]
+    engine, closed, loop, floor = runners[:4]
     result: dict = {"implementations": {}}
     n_test = len(data.y_test)
     for r in runners:
@@ -238,6 +268,9 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     result["loop_over_engine_cpu"] = median_ratio(loop.cpu, engine.cpu)
     result["engine_over_closed_wall"] = median_ratio(engine.wall, closed.wall)
     result["engine_over_closed_cpu"] = median_ratio(engine.cpu, closed.cpu)
+    result["loop_over_floor_wall"] = median_ratio(loop.wall, floor.wall)
+    result["engine_over_floor_wall"] = median_ratio(engine.wall, floor.wall)
+    result["closed_over_floor_wall"] = median_ratio(closed.wall, floor.wall)
     print("\n  implementation   s/epoch (wall)  s/epoch (cpu)  best test acc.  test acc. at best val")
     for name, r in result["implementations"].items():
         print(f"  {name:15s}  {r['seconds_per_epoch_wall']:14.3f}  {r['seconds_per_epoch_cpu']:13.3f}  "
@@ -251,8 +284,12 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     print(f"  engine / closed-form: {result['engine_over_closed_wall']:.2f}x wall, "
           f"{result['engine_over_closed_cpu']:.2f}x cpu  (target <= {TARGET_CLOSED_RATIO:g}x: "
           f"{verdict(result['engine_over_closed_wall'] <= TARGET_CLOSED_RATIO)})")
-    if len(runners) > 3:
-        single = runners[3]
+    print(f"  what hand-written NumPy reaches here: per-example / numpy floor "
+          f"{result['loop_over_floor_wall']:.1f}x wall; "
+          f"engine / floor {result['engine_over_floor_wall']:.2f}x, "
+          f"closed-form / floor {result['closed_over_floor_wall']:.2f}x")
+    if len(runners) > 4:
+        single = runners[4]
         result["loop_over_engine_float32_wall"] = median_ratio(loop.wall, single.wall)
         result["engine_float32_over_closed_wall"] = median_ratio(single.wall, closed.wall)
         print(f"  beside them, in float32: per-example (float64) / engine float32: "
