@@ -44,7 +44,9 @@ def test_the_shell_blocks_run_and_print_what_the_readme_shows(tmp_path):
     assert shell, "the README shows the training command"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "PYTHONPATH": str(ROOT)}
-    if not env.get("MNIST_PATH"):
+    if env.get("MNIST_PATH"):  # the commands run in tmp_path, so a relative path is made absolute
+        env["MNIST_PATH"] = str(Path(env["MNIST_PATH"]).resolve())
+    else:
         shared = ROOT.parent / "shared" / "data" / "mnist.npz"
         assert shared.exists(), "set MNIST_PATH to the MNIST .npz file (see ../shared/data/README.md)"
         env["MNIST_PATH"] = str(shared)
