@@ -8,7 +8,8 @@
    with the quadratic cost C = 1/(2m) sum_x ||a^L(x) - y(x)||^2: the engine against a
    hand-written NumPy implementation of BP1-BP4, the floor (the engine runs on NumPy).
    Targets: at most 1.5x the NumPy step at batch 10, at most 1.05x for [784, 256, 256, 10]
-   at batch 128.
+   at batch 128. When PyTorch is installed (`pip install torch`; not a dependency), the same
+   step in PyTorch eager mode on one thread is timed beside them, for reference.
 2. Scalar graphs, with Python's garbage collector on as users have it: microseconds per
    node to build (forward), backpropagate and free a ~65,000-node graph (an MLP 2-16-16-1
    of scalar Values over 100 points). Target: at most 2 us per node in total.
@@ -234,6 +235,50 @@ def _disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray, fused: bool) -> 
     return None
 
 
+def load_torch() -> Any:
+    """PyTorch on one thread when it is installed (an optional reference, `pip install torch`), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def torch_step(torch: Any, layers: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[Callable[[], None], list]:
+    """The same SGD step in PyTorch eager mode (F.linear, sigmoid, the quadratic cost, backward,
+    w -= eta w.grad in place), and its parameters [W^1, b^1, W^2, ...]."""
+    params = [torch.tensor(a, requires_grad=True) for pair in layers for a in pair]
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def step() -> None:
+        A = Xt
+        for W, b in zip(params[::2], params[1::2], strict=True):
+            A = torch.sigmoid(torch.nn.functional.linear(A, W, b))
+        (((A - Yt) ** 2).sum() / (2 * len(X))).backward()
+        with torch.no_grad():
+            for p in params:
+                p -= ETA * p.grad
+                p.grad = None
+
+    return step, params
+
+
+def torch_disagreement(torch: Any, layers: Layers, X: np.ndarray, Y: np.ndarray) -> str | None:
+    """None when PyTorch's first step moves every parameter as BP1-BP4 says, else what differs."""
+    step, params = torch_step(torch, layers, X, Y)
+    step()
+    nabla_w, nabla_b = numpy_gradients(layers, X, Y)
+    rtol = 1e-9 if X.dtype == np.float64 else 2e-3
+    wanted = [a - ETA * g for (W, b), gw, gb in zip(layers, nabla_w, nabla_b, strict=True)
+              for a, g in ((W, gw), (b, gb))]
+    for k, (p, want) in enumerate(zip(params, wanted, strict=True)):
+        got = p.detach().numpy()
+        if not np.allclose(got, want, rtol=rtol, atol=rtol * float(np.max(np.abs(want)))):
+            return f"PyTorch's parameter {k} differs from BP1-BP4's step by {np.max(np.abs(got - want)):.3g}"
+    return None
+
+
 def _interleaved_frozen(sides: dict[str, Callable[[], object]], rounds: int, sample_ns: float) -> dict:
     """`_common.interleaved` with the setup's objects frozen (`gc.freeze()`), so that the
     collector's fixed cost over them does not dilute the ratios."""
@@ -245,8 +290,9 @@ def _interleaved_frozen(sides: dict[str, Callable[[], object]], rounds: int, sam
         gc.unfreeze()
 
 
-def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
-    """Time the engine step against the NumPy step, interleaved; summarise by medians."""
+def run_training_case(case: TrainingCase, budget: Budget, torch: Any = None) -> dict[str, Any]:
+    """Time the engine step against the NumPy step (and PyTorch's, when given), interleaved;
+    summarise by medians."""
     rng = np.random.default_rng(0)
     layers = initial_layers(case.sizes, case.dtype, rng)
     X, Y = random_batch(case.batch, case.sizes[0], case.sizes[-1], case.dtype, rng)
@@ -256,7 +302,17 @@ def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
         "linear": engine_step(as_values(layers), X, Y, fused=True),
         "numpy": numpy_step([(W.copy(), b.copy()) for W, b in layers], X, Y),
     }
+    if torch is not None:
+        problem = problem or torch_disagreement(torch, layers, X, Y)
+        sides["torch"] = torch_step(torch, layers, X, Y)[0]
     times = _interleaved_frozen(sides, budget.training_rounds, budget.sample_ns)
+    compared = {}
+    if torch is not None:
+        compared = {
+            "torch_us": statistics.median(times["torch"]) / 1e3,
+            "torch_ratio": statistics.median(_ratios(times["torch"], times["numpy"])),
+            "linear_over_torch": statistics.median(_ratios(times["linear"], times["torch"])),
+        }
     ratios = _ratios(times["engine"], times["numpy"])
     ratio = statistics.median(ratios)
     linear_ratios = _ratios(times["linear"], times["numpy"])
@@ -274,6 +330,7 @@ def run_training_case(case: TrainingCase, budget: Budget) -> dict[str, Any]:
         "rounds": len(ratios),
         "passed": passed,
         "gradients_disagree": problem,
+        **compared,
     }
 
 
@@ -291,6 +348,9 @@ def print_training(rows: list[dict[str, Any]]) -> None:
         print(f"   {str(list(r['sizes'])):<20}{r['batch']:>6} {r['dtype']:<8}{r['numpy_us']:>9.1f}"
               f"{r['linear_us']:>10.1f}{r['linear_ratio']:>7.2f}  [{q1:.2f} - {q3:.2f}]{'':<2}"
               f"{r['engine_us']:>11.1f}{r['ratio']:>7.2f}{target:>8}  {result}")
+        if "torch_us" in r:
+            print(f"   {'':<35}PyTorch eager: {r['torch_us']:.1f} us, {r['torch_ratio']:.2f}x NumPy; "
+                  f"engine ('linear') / PyTorch: {r['linear_over_torch']:.2f}")
         if r["gradients_disagree"]:
             print(f"   WARNING: engine gradients disagree with BP1-BP4: {r['gradients_disagree']}")
 
@@ -701,7 +761,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"   engine at {env['engine_revision']}; {env['threadpools']}; {env['allocator']}")
     results: dict[str, Any] = {"environment": env}
     if 1 in sections:
-        results["training"] = [run_training_case(case, budget) for case in TRAINING_CASES]
+        torch = load_torch()
+        print("   PyTorch: " + (f"{torch.__version__}, 1 thread, timed beside the others" if torch
+                               else "not installed (pip install torch to time it beside the others)"))
+        results["training"] = [run_training_case(case, budget, torch) for case in TRAINING_CASES]
         print_training(results["training"])
     if 2 in sections:
         results["scalar"] = run_scalar(budget)
