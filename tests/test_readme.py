@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import shared_mnist_path
+
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -44,12 +46,7 @@ def test_the_shell_blocks_run_and_print_what_the_readme_shows(tmp_path):
     assert shell, "the README shows the training command"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "PYTHONPATH": str(ROOT)}
-    if env.get("MNIST_PATH"):  # the commands run in tmp_path, so a relative path is made absolute
-        env["MNIST_PATH"] = str(Path(env["MNIST_PATH"]).resolve())
-    else:
-        shared = ROOT.parent / "shared" / "data" / "mnist.npz"
-        assert shared.exists(), "set MNIST_PATH to the MNIST .npz file (see ../shared/data/README.md)"
-        env["MNIST_PATH"] = str(shared)
+    env["MNIST_PATH"] = str(shared_mnist_path())  # absolute: the commands run in tmp_path
     for command, shown in shell:
         # The README's command, run as written except on the first 2,000 images (a quick run).
         result = subprocess.run(command.strip() + " --limit 2000 --no-progress", shell=True, cwd=tmp_path,

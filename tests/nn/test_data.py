@@ -35,8 +35,8 @@ from nn.data import (
     one_hot,
     read_idx,
 )
+from tests.shared_data import shared_mnist_path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 IDX_NAMES = {
     "train_images": "train-images-idx3-ubyte.gz",
     "train_labels": "train-labels-idx1-ubyte.gz",
@@ -145,22 +145,9 @@ def assert_names_how_to_provide(message: str) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def real_mnist_path() -> Path:
-    """MNIST_PATH when set, else ../shared/data/mnist.npz beside the repository; fails if neither exists."""
-    from_environment = os.environ.get("MNIST_PATH")
-    path = Path(from_environment) if from_environment else REPO_ROOT.parent / "shared" / "data" / "mnist.npz"
-    if not path.is_file():
-        pytest.fail(
-            f"The shared MNIST file was not found at {path}. Set MNIST_PATH to mnist.npz "
-            "(the Makefile exports MNIST_PATH=../shared/data/mnist.npz) or put it at "
-            "../shared/data/mnist.npz beside the repository."
-        )
-    return path
-
-
 @pytest.fixture(scope="module")
 def real_mnist() -> Dataset:
-    path = real_mnist_path()
+    path = shared_mnist_path()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MNIST_PATH", str(path))
         return load_mnist(dtype=np.float32, download=False, cache_dir=Path(tempfile.gettempdir()) / "unused")
@@ -187,7 +174,7 @@ def test_real_mnist_pixels_are_bytes_over_255(real_mnist: Dataset) -> None:
 
 
 def test_real_mnist_default_dtype_and_limit(real_mnist: Dataset) -> None:
-    ds = load_mnist(real_mnist_path(), limit=300)
+    ds = load_mnist(shared_mnist_path(), limit=300)
     assert ds.x_train.dtype == np.float64 and ds.x_train.shape == (300, 784) and ds.y_test.shape == (300,)
     np.testing.assert_allclose(ds.x_val, real_mnist.x_val[:300], rtol=0, atol=1e-7)
     np.testing.assert_array_equal(ds.y_train, real_mnist.y_train[:300])

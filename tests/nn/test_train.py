@@ -17,14 +17,9 @@ import nn.train as train
 from nn import MLP, SGD, Linear, Sequential, Sigmoid, Softmax, backprop
 from nn.data import DataError, load_mnist, load_synthetic, minibatches, one_hot
 from nn.train import Trainer, TrainingDivergedError, fit, main
+from tests.shared_data import shared_mnist_path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def mnist_path() -> str:
-    path = os.environ.get("MNIST_PATH")
-    assert path, "set MNIST_PATH to ../shared/data/mnist.npz (the Makefile does)"
-    return path
 
 
 def quiet(line: str) -> None:
@@ -44,7 +39,7 @@ def params_of(model):
 
 @pytest.mark.parametrize("backend", ["engine", "closed-form"])
 def test_one_epoch_on_a_few_thousand_mnist_images_beats_chance_clearly(backend):
-    data = load_mnist(mnist_path(), limit=3000)
+    data = load_mnist(shared_mnist_path(), limit=3000)
     mlp = MLP([784, 30, 10], seed=0)
     metrics = fit(mlp, data, epochs=1, batch_size=10, eta=3.0, backend=backend, log=quiet)
     assert metrics["val_total"] == 3000 and metrics["test_total"] == 3000
@@ -240,7 +235,7 @@ def test_the_default_dataset_falls_back_to_a_built_in_set_offline(monkeypatch, t
 
 
 def test_cli_on_mnist_reports_the_books_epoch_line(tmp_path, capsys):
-    status, out, _ = run_cli(capsys, "--data", mnist_path(), "--limit", "500", "--epochs", "1",
+    status, out, _ = run_cli(capsys, "--data", str(shared_mnist_path()), "--limit", "500", "--epochs", "1",
                              "--backend", "closed-form", "--dtype", "float32")
     assert status == 0
     line = next(line for line in out.splitlines() if line.startswith("Epoch 1: "))
