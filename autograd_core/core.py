@@ -148,7 +148,11 @@ class Primitive:
                 inputs.append(a)
         if not has_value:  # plain numbers and arrays in, plain out: no graph
             return self.forward(*args, **params)
-        ans = self._forward(datas, params)
+        try:
+            ans = self.forward(*datas, **params)
+        except ValueError as error:
+            shapes = " and ".join(str(shape_of(d)) for d in datas)
+            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
         if not (needs_grad and _grad_enabled[0]):
             return _node(ans, None, None, _UNARY, None, None)
         more = tuple(inputs[2:]) if len(inputs) > 2 else None
@@ -189,13 +193,6 @@ class Primitive:
         if (x is not xd or y is not yd) and _grad_enabled[0]:
             return _node(ans, self, x, y, None, None)
         return _node(ans, None, None, _UNARY, None, None)
-
-    def _forward(self, datas: list, params: dict) -> Any:
-        try:
-            return self.forward(*datas, **params)
-        except ValueError as error:
-            shapes = " and ".join(str(shape_of(d)) for d in datas)
-            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
 
 
 def _operand(a: Any, op: str) -> Any:

@@ -233,8 +233,19 @@ def _linear_db(g: Any, ans: Any, x: Any, W: Any, b: Any) -> Any:
 
 
 def _linear(x: Any, W: Any, b: Any = None) -> Any:
+    """z = x W^T + b, once W's and b's shapes are checked against x's rows (the error names them)."""
+    x_shape, W_shape = shape_of(x), shape_of(W)
+    if len(W_shape) != 2 or not x_shape or x_shape[-1] != W_shape[1]:
+        raise ValueError(
+            f"x of shape {x_shape} needs W of shape (n_out, {x_shape[-1] if x_shape else '?'}); "
+            f"got W of shape {W_shape}"
+        )
     z = x @ W.T
-    return z if b is None else z + b
+    if b is None:
+        return z
+    if shape_of(b) != W_shape[:1]:
+        raise ValueError(f"b must have shape ({W_shape[0]},) to match W {W_shape}; got {shape_of(b)}")
+    return z + b
 
 
 linear_prim = defprim(
@@ -255,18 +266,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
     One primitive for the book's layer: its rules are BP2's W^T delta (for x), BP4's
     delta a^T (for W) and BP3's delta (for b), summed over the rows.
     """
-    W_shape, x_shape = W.shape, shape_of(x)
-    if len(W_shape) != 2 or not x_shape or x_shape[-1] != W_shape[1]:
-        raise ValueError(
-            f"linear: x of shape {x_shape} needs W of shape (n_out, {x_shape[-1] if x_shape else '?'}); "
-            f"got W of shape {W_shape}"
-        )
-    if b is None:
-        return linear_prim(x, W)
-    if b.shape != W_shape[:1]:
-        raise ValueError(f"linear: b must have shape ({W_shape[0]},) to match W {W_shape}; got {shape_of(b)}")
-    return linear_prim(x, W, b)
-
+    return linear_prim(x, W) if b is None else linear_prim(x, W, b)
 
 
 # --- reductions ------------------------------------------------------------------------------

@@ -419,6 +419,14 @@ def test_incompatible_shapes_in_a_linear_layer_name_both_shapes(W_shape):
     assert "linear" in message and "(2, 3)" in message and str(W_shape) in message
 
 
+@pytest.mark.parametrize("b_shape", [(3,), (4, 1), (1,), ()])
+def test_a_bias_of_the_wrong_shape_in_a_linear_layer_is_refused_not_broadcast(b_shape):
+    with pytest.raises(ValueError) as error:
+        ag.linear(Value(np.ones((4, 3))), Value(np.ones((4, 3))), Value(np.ones(b_shape)))
+    message = str(error.value)
+    assert "linear" in message and "(4,)" in message and str(b_shape) in message
+
+
 def test_backward_on_a_non_scalar_needs_a_gradient():
     v = Value(np.ones((2, 3))) * 2
     with pytest.raises(ValueError, match=r"non-scalar.*\(2, 3\).*gradient"):
