@@ -254,8 +254,8 @@ class Linear(Module):
                 f"Linear({self.n_in} -> {self.n_out}): input has shape {shape}; "
                 f"expected (m, {self.n_in}), one row per example"
             )
-        # One node, whose rules are BP2-BP4; the shapes of W and b are this layer's own,
-        # so only x needed checking (ag.linear checks all three).
+        # One node, whose rules are BP2-BP4 (its forward checks the shapes too; the check
+        # above names the layer).
         return linear_prim(x, self.W, self.b)
 
     def __repr__(self) -> str:

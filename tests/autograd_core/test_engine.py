@@ -427,6 +427,13 @@ def test_a_bias_of_the_wrong_shape_in_a_linear_layer_is_refused_not_broadcast(b_
     assert "linear" in message and "(4,)" in message and str(b_shape) in message
 
 
+def test_a_linear_layer_takes_weights_memory_mapped_from_a_file(tmp_path):
+    np.save(tmp_path / "W.npy", np.arange(12.0).reshape(4, 3))
+    W = Value(np.load(tmp_path / "W.npy", mmap_mode="r"), requires_grad=False)
+    z = ag.linear(Value(np.ones((2, 3))), W, np.zeros(4))
+    np.testing.assert_array_equal(z.data, np.ones((2, 3)) @ np.arange(12.0).reshape(4, 3).T)
+
+
 def test_backward_on_a_non_scalar_needs_a_gradient():
     v = Value(np.ones((2, 3))) * 2
     with pytest.raises(ValueError, match=r"non-scalar.*\(2, 3\).*gradient"):
