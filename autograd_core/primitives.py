@@ -233,19 +233,22 @@ def _linear_db(g: Any, ans: Any, x: Any, W: Any, b: Any) -> Any:
 
 
 def _linear(x: Any, W: Any, b: Any = None) -> Any:
-    """z = x W^T + b, once W's and b's shapes are checked against x's rows (the error names them)."""
-    x_shape = shape_of(x)
-    if not isinstance(W, np.ndarray) or W.ndim != 2 or not x_shape or x_shape[-1] != W.shape[1]:
-        raise ValueError(
-            f"x of shape {x_shape} needs W of shape (n_out, {x_shape[-1] if x_shape else '?'}); "
-            f"got W of shape {shape_of(W)}"
-        )
-    z = x @ W.T
-    if b is None:
-        return z
-    if not isinstance(b, np.ndarray) or b.shape != W.shape[:1]:
-        raise ValueError(f"b must have shape ({W.shape[0]},) to match W {W.shape}; got {shape_of(b)}")
-    return z + b
+    """z = x W^T + b, refusing a W or b whose shape does not fit x's rows (the error names them)."""
+    if getattr(W, "ndim", 0) != 2 or (b is not None and getattr(b, "shape", None) != W.shape[:1]):
+        raise ValueError(_linear_misfit(x, W, b))
+    try:
+        z = x @ W.T
+    except ValueError:  # x's rows are not as long as W's
+        raise ValueError(_linear_misfit(x, W, b)) from None
+    return z if b is None else z + b
+
+
+def _linear_misfit(x: Any, W: Any, b: Any) -> str:
+    x_shape, W_shape = shape_of(x), shape_of(W)
+    n_in = x_shape[-1] if x_shape else "?"
+    if len(W_shape) != 2 or not x_shape or x_shape[-1] != W_shape[1]:
+        return f"x of shape {x_shape} needs W of shape (n_out, {n_in}); got W of shape {W_shape}"
+    return f"b must have shape ({W_shape[0]},) to match W {W_shape}; got {shape_of(b)}"
 
 
 linear_prim = defprim(
