@@ -20,8 +20,9 @@
    A fourth implementation shows how far the targets can be reached on this machine:
      numpy floor   benchmarks/engine.py's hand-written BP1-BP4 step, vectorised over the
                    mini-batch, with no library around it (the same update, the same mini-batches)
-   Anything that computes this step with NumPy costs at least as much, so per-example / floor
-   bounds the per-example / engine ratio.
+   The engine does the same arithmetic on NumPy with Python around it, so per-example / floor
+   is, in practice, the most per-example / engine can reach on the machine. It takes its turn
+   with the others.
    With --float32 one more implementation takes its turn: the engine on float32 images and
    weights (the same initial weights, rounded), reported beside the float64 figures and
    never in place of them (the targets are judged in float64, the book's precision).
