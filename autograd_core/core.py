@@ -224,8 +224,9 @@ def _node(ans: Any, op: Primitive | None, x: Any, y: Any, more: tuple | None, pa
     An input that needs a gradient is stored as its Value (a parent); any other input as its
     raw data (a constant of the graph). The inputs live in slots, not in a tuple, so a node
     of one or two inputs is a single object for the garbage collector to track (it was about
-    four), and scalar graphs of many thousands of nodes cost the collector far less. `_seq` numbers nodes in
-    the order they are made, which is a topological order: the reverse pass sorts by it.
+    four), and scalar graphs of many thousands of nodes cost the collector far less. `_seq`
+    numbers nodes in the order they are made, which is a topological order: the reverse pass
+    sorts by it.
     """
     v = _new(Value)
     v.data = ans

@@ -164,14 +164,14 @@ def numpy_gradients(layers: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[list,
     return numpy_backward(layers, numpy_forward(layers, X), Y)
 
 
-def numpy_step(layers: Layers, X: np.ndarray, Y: np.ndarray) -> Callable[[], None]:
+def numpy_step(layers: Layers, X: np.ndarray, Y: np.ndarray, eta: float = ETA) -> Callable[[], None]:
     """One SGD step with the hand-written gradients: w -= eta dC/dw, in place."""
 
     def step() -> None:
         nabla_w, nabla_b = numpy_gradients(layers, X, Y)
         for (W, b), gw, gb in zip(layers, nabla_w, nabla_b, strict=True):
-            W -= ETA * gw
-            b -= ETA * gb
+            W -= eta * gw
+            b -= eta * gb
 
     return step
 

@@ -58,7 +58,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine import numpy_forward, numpy_gradients  # noqa: E402  (the floor of benchmarks/engine.py)
+from engine import numpy_forward, numpy_step  # noqa: E402  (the floor of benchmarks/engine.py)
 
 from nn import MLP, SGD  # noqa: E402
 from nn.data import Dataset, load_mnist, minibatches, one_hot  # noqa: E402
@@ -202,10 +202,7 @@ def floor_runner(data: Dataset, sizes: list[int], seed: int, epochs: int, eta: f
     def train_epoch(epoch: int) -> None:
         rng = np.random.default_rng([seed, epoch])  # the Trainer's shuffle
         for xb, yb in minibatches(data.x_train, targets, batch_size, rng=rng):
-            nabla_w, nabla_b = numpy_gradients(layers, xb, yb)
-            for (W, b), gw, gb in zip(layers, nabla_w, nabla_b, strict=True):
-                W -= eta * gw
-                b -= eta * gb
+            numpy_step(layers, xb, yb, eta)()
 
     def correct(x: np.ndarray, labels: np.ndarray) -> int:
         return int(np.sum(np.argmax(numpy_forward(layers, x)[-1], axis=1) == labels))
