@@ -34,6 +34,7 @@ from .primitives import (
     mul,
     neg,
     power,
+    quadratic_cost,
     relu,
     reshape,
     sigmoid,
@@ -53,7 +54,7 @@ __all__ = [
     "Primitive", "Value", "abs", "add", "broadcast_to", "check_grads", "concatenate", "div",
     "enable_grad", "exp", "expand_dims", "getitem", "grad", "hessian", "is_grad_enabled",
     "jacobian", "jvp", "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "mul", "neg", "no_grad", "power", "relu", "reshape", "sigmoid", "softmax",
-    "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "toposort", "transpose",
+    "min", "minimum", "mul", "neg", "no_grad", "power", "quadratic_cost", "relu", "reshape", "sigmoid",
+    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "toposort", "transpose",
     "value_and_grad", "vjp", "where",
 ]

@@ -329,6 +329,51 @@ def _extremum(name: str, reduce: Callable[..., Any]) -> Primitive:
 _max = _extremum("max", np.max)
 _min = _extremum("min", np.min)
 
+# --- the quadratic cost ----------------------------------------------------------------------
+
+
+def _examples(a: Any) -> int:
+    """n, the number of examples in a: its rows when it has two or more axes, else one."""
+    shape = shape_of(a)
+    return shape[0] if len(shape) >= 2 else 1
+
+
+def _quadratic_cost(a: Any, y: Any) -> Any:
+    """C = 1/(2n) sum_x ||y(x) - a(x)||^2, refusing a y whose shape is not a's."""
+    if shape_of(a) != shape_of(y):
+        raise ValueError(f"y must have the shape of a, {shape_of(a)}; got {shape_of(y)}")
+    n = _examples(a)
+    if n == 0:
+        raise ValueError("the cost of a batch of no examples is undefined")
+    d = a - y
+    squares = d * d
+    return (squares.sum() if isinstance(squares, np.ndarray) else squares) * (0.5 / n)
+
+
+quadratic_cost_prim = defprim(
+    "quadratic_cost",
+    _quadratic_cost,
+    (
+        lambda g, ans, a, y: (a - y) * (g / _examples(a)),
+        lambda g, ans, a, y: (y - a) * (g / _examples(a)),
+    ),
+    (
+        lambda t, ans, a, y: sum(t * (a - y)) * (1.0 / _examples(a)),
+        lambda t, ans, a, y: sum(t * (y - a)) * (1.0 / _examples(a)),
+    ),
+)
+
+
+def quadratic_cost(a: Any, y: Any) -> Any:
+    """The book's quadratic cost C = 1/(2n) sum_x ||y(x) - a(x)||^2, one node.
+
+    The rows of `a` are the outputs a^L(x) of the n examples of a batch (a 0-D or 1-D `a` is
+    one example); `y` holds the desired outputs, in a's shape. Its rule is BP1's
+    grad_a C = (a^L - y) / n, so the output error comes from one node instead of four
+    (subtract, square, sum, scale).
+    """
+    return quadratic_cost_prim(a, y)
+
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The largest element of x over `axis`; tied maxima share the gradient equally."""
@@ -598,6 +643,6 @@ def apply_function(func: Any, args: tuple, kwargs: dict) -> Any:
 __all__ = [
     "Value", "add", "sub", "mul", "div", "neg", "power", "exp", "log", "sqrt", "abs", "tanh",
     "sigmoid", "relu", "maximum", "minimum", "where", "matmul", "linear", "sum", "mean", "max", "min",
-    "logsumexp", "softmax", "log_softmax", "reshape", "transpose", "swapaxes", "expand_dims",
-    "squeeze", "broadcast_to", "getitem", "scatter_add", "concatenate", "stack", "identity",
+    "quadratic_cost", "logsumexp", "softmax", "log_softmax", "reshape", "transpose", "swapaxes",
+    "expand_dims", "squeeze", "broadcast_to", "getitem", "scatter_add", "concatenate", "stack", "identity",
 ]

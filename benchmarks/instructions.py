@@ -14,7 +14,7 @@ moves when, and only when, the work moves: use it to compare two versions of the
 
 Each count is (count after n2 calls - count after n1 calls) / (n2 - n1), so the start-up of
 Python, NumPy and the setup cancel out. Cases:
-    b10, b100     benchmarks/engine.py's training step of [784, 30, 10] (layers as ag.linear)
+    b10, b100     benchmarks/engine.py's training step of [784, 30, 10] (fused: ag.linear, ag.quadratic_cost)
                   at batch 10 and 100, against its hand-written NumPy BP1-BP4 step
     nn            nn.train.Trainer's step with the engine against the closed form, batch 10
     scalar        benchmarks/engine.py's scalar graph (MLP 2-16-16-1, 20 points): forward,
@@ -53,7 +53,8 @@ SCALAR_POINTS = 20
 
 
 def training_sides(batch: int) -> tuple[Callable[[], None], Callable[[], None]]:
-    """benchmarks/engine.py's engine step (ag.linear) and NumPy step, [784, 30, 10], float64."""
+    """benchmarks/engine.py's fused engine step (ag.linear, ag.quadratic_cost) and its NumPy
+    step, [784, 30, 10], float64."""
     import engine as bench
 
     rng = np.random.default_rng(0)

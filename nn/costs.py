@@ -120,10 +120,9 @@ class QuadraticCost(Cost):
     name = "quadratic"
 
     def __call__(self, output: Any, Y: Any) -> Value:
-        """1/(2n) sum_x ||y - a^L||^2 as a scalar Value."""
-        a, y, n = _batch(output, Y)
-        diff = a - y
-        return (diff**2).sum() * (0.5 / n)
+        """1/(2n) sum_x ||y - a^L||^2 as a scalar Value (one node of the graph)."""
+        a, y, _ = _batch(output, Y)
+        return ag.quadratic_cost(a, y)
 
     def fn(self, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
         """1/(2n) sum_x ||y - a^L||^2."""

@@ -9,10 +9,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd_core as ag
 from autograd_core import Value, grad, no_grad
 from autograd_core.core import graph_parents
+from autograd_core.testing import arrays, shapes
 
 
 @pytest.fixture
@@ -432,6 +435,32 @@ def test_a_linear_layer_takes_weights_memory_mapped_from_a_file(tmp_path):
     W = Value(np.load(tmp_path / "W.npy", mmap_mode="r"), requires_grad=False)
     z = ag.linear(Value(np.ones((2, 3))), W, np.zeros(4))
     np.testing.assert_array_equal(z.data, np.ones((2, 3)) @ np.arange(12.0).reshape(4, 3).T)
+
+
+@pytest.mark.parametrize("y_shape", [(3,), (4, 1), (3, 4), ()])
+def test_targets_of_another_shape_in_the_quadratic_cost_are_refused_not_broadcast(y_shape):
+    with pytest.raises(ValueError) as error:
+        ag.quadratic_cost(Value(np.ones((4, 3))), np.ones(y_shape))
+    message = str(error.value)
+    assert "quadratic_cost" in message and "(4, 3)" in message and str(y_shape) in message
+
+
+def test_the_quadratic_cost_of_no_examples_is_an_error_not_nan():
+    with pytest.raises(ValueError, match="no examples"):
+        ag.quadratic_cost(Value(np.ones((0, 3))), np.ones((0, 3)))
+
+
+@given(arrays(shapes(min_dims=2, max_dims=2)), st.data())
+def test_the_quadratic_cost_is_the_books_formula_and_its_gradient_is_bp1(a, data):
+    """C = 1/(2n) sum_x ||y(x) - a(x)||^2 over the n rows; dC/da = (a - y) / n."""
+    y = data.draw(arrays(a.shape), label="y")
+    n = a.shape[0]
+    a_value = Value(a)
+    C = ag.quadratic_cost(a_value, y)
+    C.backward()
+    want = sum(0.5 * np.sum((y[k] - a[k]) ** 2) for k in range(n)) / n
+    np.testing.assert_allclose(C.data, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a_value.grad, (a - y) / n, rtol=1e-12, atol=1e-15)
 
 
 def test_backward_on_a_non_scalar_needs_a_gradient():

@@ -123,6 +123,13 @@ def linear_layers(draw: st.DrawFn) -> Call:
 
 
 @st.composite
+def quadratic_costs(draw: st.DrawFn) -> Call:
+    """quadratic_cost(a, y) on a and y of one drawn shape (0-D, one example, or rows of examples)."""
+    shape = draw(shapes())
+    return Call(ag.quadratic_cost, (draw(arrays(shape)), draw(arrays(shape))))
+
+
+@st.composite
 def power_of_number(draw: st.DrawFn) -> Call:
     """Value ** number: real exponents on positive bases, integer exponents on any base."""
     if draw(st.booleans()):
@@ -293,6 +300,7 @@ TABLE: dict[str, st.SearchStrategy] = {
     "matmul": matmuls(),
     "matmul (1-D @ batched)": matmuls(vector_times_batch=True),
     "linear": linear_layers(),
+    "quadratic_cost": quadratic_costs(),
     "sum": reductions("sum"),
     "mean": reductions("mean"),
     "max": reductions("max"),
