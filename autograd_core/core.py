@@ -390,13 +390,15 @@ def _reach(order: list[Value], stop_at: set | None) -> None:
     stack = order[:]
     while stack:
         node = stack.pop()
-        if node._op is None or (stop_at and node in stop_at):
+        if stop_at and node in stop_at:
             continue
-        for p in (node._x, node._y) if node._more is None else _inputs(node):
+        more = node._more
+        for p in (node._x, node._y) if more is None else (node._x, node._y, *more):
             if p.__class__ is Value and p._g is None:
                 p._g = _PENDING
                 order.append(p)
-                stack.append(p)
+                if p._op is not None:  # a leaf has no parents to follow
+                    stack.append(p)
 
 
 def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
@@ -447,6 +449,13 @@ def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any
 def _owned(g: Any, node: Value, visible: set[int]) -> Any:
     """`g` in `node`'s dtype, copied when it could alias an array the user already sees
     (another node's stored gradient, or a read-only broadcast view)."""
+    data = node.data
+    fresh = g.__class__ is np.ndarray and g.base is None
+    if fresh and data.__class__ is np.ndarray and g.dtype is data.dtype:  # the common case
+        if id(g) in visible:
+            g = g.copy()
+        visible.add(id(g))
+        return g
     g = _like(g, node)
     if g.__class__ is np.ndarray:
         base = g.base
@@ -597,7 +606,7 @@ class Value:
     def _seed(self, gradient: Any) -> Any:
         data = self.data
         if gradient is None:
-            if self.size != 1:
+            if getattr(data, "size", 1) != 1:
                 raise ValueError(
                     f"backward() on a non-scalar Value of shape {self.shape} needs a "
                     "gradient argument of that shape (dC/d of this Value)"
