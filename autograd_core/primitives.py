@@ -43,8 +43,10 @@ def defprim(
 
 
 def defelementwise(name: str, forward: Callable[..., Any], *derivs: Callable[..., Any] | None) -> Primitive:
-    """Register an elementwise primitive; ``derivs[i](g, ans, *inputs)`` is g * d ans/d input_i."""
-    return Primitive(name, forward, derivs, derivs, broadcasts=True)
+    """Register an elementwise primitive; ``derivs[i](g, ans, *inputs)`` is g * d ans/d input_i.
+
+    With two or more inputs it broadcasts; with one, the output has the input's shape."""
+    return Primitive(name, forward, derivs, derivs, broadcasts=len(derivs) > 1)
 
 
 class _EachArg:
@@ -351,8 +353,7 @@ def _quadratic_cost(a: Any, y: Any) -> Any:
     if n == 0:
         raise ValueError("the cost of a batch of no examples is undefined")
     d = a - y
-    squares = d * d
-    return (squares.sum() if isinstance(squares, np.ndarray) else squares) * (0.5 / n)
+    return (d * d if d.__class__ is float else np.vdot(d, d)) * (0.5 / n)  # vdot: sum of d_j^2
 
 
 quadratic_cost_prim = defprim(

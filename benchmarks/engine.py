@@ -183,7 +183,7 @@ def engine_cost(
     Z = A @ W.T + b is three nodes (transpose, matmul, add) and C four (subtract, square, sum,
     divide); `fused`, as nn builds them, Z = ag.linear(A, W, b) and C = ag.quadratic_cost(A, Y)
     are one node each."""
-    A = Value(X, requires_grad=False)
+    A: Any = X  # the batch as a plain array, as nn passes it
     for W, b in params:
         A = (ag.linear(A, W, b) if fused else A @ W.T + b).sigmoid()
     return ag.quadratic_cost(A, Y) if fused else ((A - Y) ** 2).sum() / (2 * len(X))
