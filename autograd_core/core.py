@@ -319,20 +319,19 @@ def _like(g: Any, node: Value) -> Any:
 def reverse_pass(
     root: Value,
     seed: Any,
-    visit: Callable[[Value, Any], None],
     create_graph: bool = False,
     stop_at: set | None = None,
     visit_all: bool = False,
-) -> None:
+) -> list[tuple[Value, Any]]:
     """Backpropagate `seed` (dC/droot) through the graph below `root`.
 
     The nodes reachable from `root` are taken in the reverse of the order they were made (a
     topological order), so each node's gradient is complete when it is reached; it is then
-    passed to the node's parents through the primitive's VJP rules. `visit(node, gradient)`
-    is called for leaves, for nodes in `stop_at` (which pass nothing on), for nodes that
-    asked for `retain_grad()`, and for every node if `visit_all`. With `create_graph` the
-    rules run on Values and record the backward pass as a new graph (for higher
-    derivatives); otherwise they run on raw arrays.
+    passed to the node's parents through the primitive's VJP rules. Returned, in the order
+    reached, are (node, gradient) for the leaves, for the nodes in `stop_at` (which pass
+    nothing on), for the nodes that asked for `retain_grad()`, and for every node if
+    `visit_all`. With `create_graph` the rules run on Values and record the backward pass as
+    a new graph (for higher derivatives); otherwise they run on raw arrays.
 
     While the pass runs, each node's gradient so far is kept on the node (`_g`) rather than
     in a dictionary; a node hands it on and forgets it when it is reached, and an error
@@ -342,6 +341,7 @@ def reverse_pass(
     between the forward and the backward pass changes the gradient accordingly.
     """
     order = [root]
+    reached: list[tuple[Value, Any]] = []
     previous = _grad_enabled[0]
     try:
         root._g = _PENDING
@@ -355,7 +355,7 @@ def reverse_pass(
             node._g = None
             prim = node._op
             if prim is None or node._retain or visit_all or (stop and node in stop):
-                visit(node, g)
+                reached.append((node, g))
                 if prim is None or (stop and node in stop):
                     continue
             if node._more is not None or node._params is not None:
@@ -382,6 +382,7 @@ def reverse_pass(
         raise
     finally:
         _grad_enabled[0] = previous
+    return reached
 
 
 def _reach(order: list[Value], stop_at: set | None) -> None:
@@ -593,15 +594,12 @@ class Value:
             )
         seed = self._seed(gradient)
         visible: set[int] = set()
-
-        def store(node: Value, g: Any) -> None:
+        for node, g in reverse_pass(self, seed, create_graph=create_graph, visit_all=retain_grads):
             if node._op is None:
                 g = _owned(g, node, visible)
                 node.grad = g if node.grad is None else node.grad + g
             elif retain_grads or node._retain:
                 node.grad = _owned(g, node, visible)
-
-        reverse_pass(self, seed, store, create_graph=create_graph, visit_all=retain_grads)
 
     def _seed(self, gradient: Any) -> Any:
         data = self.data

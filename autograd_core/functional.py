@@ -54,13 +54,10 @@ def _gradients(out: Value, wrt: Sequence[Value], seed: Any, create_graph: bool) 
     """d(seed . out)/d(each of wrt), by one reverse pass that stops at `wrt`."""
     targets = set(wrt)
     found: dict[Value, Any] = {}
-
-    def keep(node: Value, g: Any) -> None:
-        if node in targets:
-            found[node] = _like(g, node)
-
     if isinstance(out, Value) and out.requires_grad:
-        reverse_pass(out, seed, keep, create_graph=create_graph, stop_at=targets)
+        for node, g in reverse_pass(out, seed, create_graph=create_graph, stop_at=targets):
+            if node in targets:
+                found[node] = _like(g, node)
     return [found[x] if x in found else _zeros_like(x) for x in wrt]
 
 

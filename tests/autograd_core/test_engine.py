@@ -149,6 +149,11 @@ def test_a_reverse_pass_that_fails_leaves_the_graph_ready_for_the_next_one():
     assert calls["n"] == 1
     assert w.grad is None
     assert all(n._g is None for n in ag.toposort(shared, graph_parents))
+    z = failing(shared)
+    late = Value(np.ones(3))  # a leaf made after the failing node is reached before it
+    with pytest.raises(RuntimeError, match="on purpose"):
+        (z * late).sum().backward()
+    assert late.grad is None, "a failed pass must leave no gradient behind, not part of one"
     (shared * 2.0).sum().backward()
     np.testing.assert_allclose(w.grad, 4.0 * w.data)
 
