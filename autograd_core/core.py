@@ -451,13 +451,8 @@ def _owned(g: Any, node: Value, visible: set[int]) -> Any:
     """`g` in `node`'s dtype, copied when it could alias an array the user already sees
     (another node's stored gradient, or a read-only broadcast view)."""
     data = node.data
-    fresh = g.__class__ is np.ndarray and g.base is None
-    if fresh and data.__class__ is np.ndarray and g.dtype is data.dtype:  # the common case
-        if id(g) in visible:
-            g = g.copy()
-        visible.add(id(g))
-        return g
-    g = _like(g, node)
+    if not (g.__class__ is np.ndarray and data.__class__ is np.ndarray and g.dtype is data.dtype):
+        g = _like(g, node)  # (the common case, arrays of one dtype, needs no call)
     if g.__class__ is np.ndarray:
         base = g.base
         if id(g) in visible or (base is not None and (id(base) in visible or not g.flags.writeable)):
