@@ -393,8 +393,7 @@ def _reach(order: list[Value], stop_at: set | None) -> None:
         node = stack.pop()
         if stop_at and node in stop_at:
             continue
-        more = node._more
-        for p in (node._x, node._y) if more is None else (node._x, node._y, *more):
+        for p in (node._x, node._y) if node._more is None else _inputs(node):
             if p.__class__ is Value and p._g is None:
                 p._g = _PENDING
                 order.append(p)
