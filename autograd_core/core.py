@@ -194,6 +194,28 @@ class Primitive:
             return _node(ans, self, x, y, None, None)
         return _node(ans, None, None, _UNARY, None, None)
 
+    def ternary(self, x: Any, y: Any, z: Any) -> Any:
+        """The primitive of three inputs and no parameters (the fast path of `linear`)."""
+        xd = x.data if x.__class__ is Value else _operand(x, self.name)
+        yd = y.data if y.__class__ is Value else _operand(y, self.name)
+        zd = z.data if z.__class__ is Value else _operand(z, self.name)
+        if xd is x and yd is y and zd is z:  # no Value at all: plain in, plain out
+            return self.forward(x, y, z)
+        try:
+            ans = self.forward(xd, yd, zd)
+        except ValueError as error:
+            shapes = f"{shape_of(xd)}, {shape_of(yd)} and {shape_of(zd)}"
+            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
+        if x.__class__ is not Value or not x.requires_grad:  # a constant is stored as its data
+            x = xd
+        if y.__class__ is not Value or not y.requires_grad:
+            y = yd
+        if z.__class__ is not Value or not z.requires_grad:
+            z = zd
+        if (x is not xd or y is not yd or z is not zd) and _grad_enabled[0]:
+            return _node(ans, self, x, y, (z,), None)
+        return _node(ans, None, None, _UNARY, None, None)
+
 
 def _operand(a: Any, op: str) -> Any:
     """A non-Value operand, checked: a number or numeric array is a constant of the graph."""
@@ -405,10 +427,10 @@ def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) 
     """Pass g on to the parents of any node, through the rule of each parent's input."""
     inputs = _inputs(node)
     args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
-    params, vjps = node._params or _NO_PARAMS, prim.vjps
+    params, vjps = node._params, prim.vjps
     for i, p in enumerate(inputs):
         if p.__class__ is Value:
-            _add_to(p, vjps[i](g, ans, *args, **params), prim)
+            _add_to(p, vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args), prim)
 
 
 def _add_to(p: Value, c: Any, prim: Primitive) -> None:

@@ -276,7 +276,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
     One primitive for the book's layer: its rules are BP2's W^T delta (for x), BP4's
     delta a^T (for W) and BP3's delta (for b), summed over the rows.
     """
-    return linear_prim(x, W) if b is None else linear_prim(x, W, b)
+    return linear_prim.binary(x, W) if b is None else linear_prim.ternary(x, W, b)
 
 
 # --- reductions ------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ def quadratic_cost(a: Any, y: Any) -> Any:
     grad_a C = (a^L - y) / n, so the output error comes from one node instead of four
     (subtract, square, sum, scale).
     """
-    return quadratic_cost_prim(a, y)
+    return quadratic_cost_prim.binary(a, y)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

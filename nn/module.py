@@ -256,7 +256,7 @@ class Linear(Module):
             )
         # One node, whose rules are BP2-BP4 (its forward checks the shapes too; the check
         # above names the layer).
-        return linear_prim(x, self.W, self.b)
+        return linear_prim.ternary(x, self.W, self.b)
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in} -> {self.n_out})"

@@ -347,6 +347,55 @@ def test_methods_and_operators_are_thin_calls_into_the_registry(op):
     assert v.T.op == "transpose" and abs(v).op == "abs" and (+v) is v
 
 
+# --- the fast paths of Primitive agree with its general path ---------------------------------
+
+_KINDS = ("needs grad", "Value without grad", "plain array")
+
+
+def _as_kind(data: np.ndarray, kind: str) -> Any:
+    if kind == "plain array":
+        return data
+    return Value(data, requires_grad=kind == "needs grad")
+
+
+def _what_linear_builds(args: list[Any], fast: bool) -> tuple:
+    """(type, requires_grad, what each stored input is, data, gradients of the args) of linear."""
+    prim = ag.primitives.linear_prim
+    z = prim.ternary(*args) if fast else prim(*args)  # prim(...) takes the general path
+    if not isinstance(z, Value):
+        return type(z), None, None, z, None
+    stored = None if z._op is None else [type(a).__name__ for a in (z._x, z._y, *z._more)]
+    gradients = None
+    if z.requires_grad:
+        (z * z).sum().backward()
+        gradients = [a.grad if isinstance(a, Value) else "constant" for a in args]
+    return type(z), z.requires_grad, stored, z.data, gradients
+
+
+@pytest.mark.parametrize("kinds", list(itertools.product(_KINDS, repeat=3)))
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_the_three_input_fast_path_builds_what_the_general_path_builds(kinds, grad_mode):
+    # linear and nn.Linear call linear_prim.ternary, a fast path written out for three inputs.
+    rng = np.random.default_rng(0)
+    datas = [rng.standard_normal((2, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)]
+    built = []
+    for fast in (True, False):
+        args = [_as_kind(d, k) for d, k in zip(datas, kinds, strict=True)]
+        with ag.enable_grad() if grad_mode else no_grad():
+            built.append(_what_linear_builds(args, fast))
+    (kind, requires_grad, stored, z, gradients), general = built
+    assert (kind, requires_grad, stored) == general[:3]
+    np.testing.assert_array_equal(z, general[3])
+    assert (kind is Value) == (kinds != ("plain array",) * 3)
+    assert (requires_grad is True) == (grad_mode and "needs grad" in kinds)
+    assert (gradients is None) == (general[4] is None)
+    for mine, theirs in zip(gradients or (), general[4] or (), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    if gradients is not None:  # the gradients of exactly the inputs that need one
+        reached = [g is not None and not isinstance(g, str) for g in gradients]
+        assert reached == [k == "needs grad" for k in kinds]
+
+
 # --- comparisons, identity, NumPy on the left ------------------------------------------------
 
 
