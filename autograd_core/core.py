@@ -52,6 +52,9 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
 
 
 _NUMERIC_KINDS = "biuf"
+# NumPy's array type, read from the module once: `np` has a module-level __getattr__, so
+# Python 3.11 cannot cache `np.ndarray` lookups, and each one costs a dictionary search.
+_ndarray = np.ndarray
 _PLAIN_NUMBERS = frozenset({float, int, np.float64, np.float32})
 _FLOAT64 = np.dtype(np.float64)
 
@@ -59,7 +62,7 @@ _FLOAT64 = np.dtype(np.float64)
 def as_data(data: Any, what: str = "Value data") -> Any:
     """The float or float array a `Value` holds for `data`: ints and bools become float64,
     float16/32/64 keep their dtype; anything else is a `TypeError` that names it."""
-    if type(data) is float or (data.__class__ is np.ndarray and data.dtype.kind == "f"):
+    if type(data) is float or (data.__class__ is _ndarray and data.dtype.kind == "f"):
         return data
     if isinstance(data, Value):
         raise TypeError(f"{what} must be a number or a NumPy array, not a Value (use .data)")
@@ -84,12 +87,12 @@ def as_data(data: Any, what: str = "Value data") -> Any:
 
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a Value, array, NumPy scalar or Python number (() for a number)."""
-    return x.shape if x.__class__ is np.ndarray else getattr(x, "shape", ())
+    return x.shape if x.__class__ is _ndarray else getattr(x, "shape", ())
 
 
 def ones_like(data: Any) -> Any:
     """1 in the type, dtype and shape of `data` (the seed dC/dC of a backward pass)."""
-    return np.ones_like(data) if data.__class__ is np.ndarray else type(data)(1.0)
+    return np.ones_like(data) if data.__class__ is _ndarray else type(data)(1.0)
 
 
 def data_of(x: Any) -> Any:
@@ -219,7 +222,7 @@ class Primitive:
 
 def _operand(a: Any, op: str) -> Any:
     """A non-Value operand, checked: a number or numeric array is a constant of the graph."""
-    if a.__class__ in _PLAIN_NUMBERS or (a.__class__ is np.ndarray and a.dtype.kind in _NUMERIC_KINDS):
+    if a.__class__ in _PLAIN_NUMBERS or (a.__class__ is _ndarray and a.dtype.kind in _NUMERIC_KINDS):
         return a
     return _constant(a, op)
 
@@ -472,9 +475,9 @@ def _owned(g: Any, node: Value, visible: set[int]) -> Any:
     """`g` in `node`'s dtype, copied when it could alias an array the user already sees
     (another node's stored gradient, or a read-only broadcast view)."""
     data = node.data
-    if not (g.__class__ is np.ndarray and data.__class__ is np.ndarray and g.dtype is data.dtype):
+    if not (g.__class__ is _ndarray and data.__class__ is _ndarray and g.dtype is data.dtype):
         g = _like(g, node)  # (the common case, arrays of one dtype, needs no call)
-    if g.__class__ is np.ndarray:
+    if g.__class__ is _ndarray:
         base = g.base
         if id(g) in visible or (base is not None and (id(base) in visible or not g.flags.writeable)):
             g = g.copy()
@@ -523,7 +526,7 @@ class Value:
     def shape(self) -> tuple[int, ...]:
         """The shape of `data` (() for a scalar)."""
         data = self.data
-        return data.shape if data.__class__ is np.ndarray else getattr(data, "shape", ())
+        return data.shape if data.__class__ is _ndarray else getattr(data, "shape", ())
 
     @property
     def ndim(self) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Value, data_of, shape_of
+from .core import Primitive, Value, _ndarray, data_of, shape_of
 
 # --- declaring primitives -----------------------------------------------------------------
 
@@ -122,7 +122,7 @@ def _sigmoid(z: Any) -> Any:
         return 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else math.exp(z)
     t = _exp_of_negative(z)
     t += 1.0
-    return np.divide(1.0, t, out=t) if t.__class__ is np.ndarray else 1.0 / t  # (faster than np.reciprocal)
+    return np.divide(1.0, t, out=t) if t.__class__ is _ndarray else 1.0 / t  # (faster than np.reciprocal)
 
 
 @np.errstate(over="ignore")  # as a decorator it costs half of what a `with` block does
@@ -459,7 +459,7 @@ def _inverse(axes: Any, ndim: int) -> Any:
 
 _transpose = defprim(
     "transpose",
-    lambda x, axes=None: x.transpose(axes) if x.__class__ is np.ndarray else np.transpose(x, axes),
+    lambda x, axes=None: x.transpose(axes) if x.__class__ is _ndarray else np.transpose(x, axes),
     (lambda g, ans, x, axes=None: g.transpose(_inverse(axes, len(shape_of(x)))),),
     (lambda t, ans, x, axes=None: t.transpose(axes),),
 )
