@@ -365,24 +365,26 @@ def reverse_pass(
     The rules read a parent's `data` when the pass reaches it: rebinding a parent's `data`
     between the forward and the backward pass changes the gradient accordingly.
     """
-    order = [root]
+    nodes: list[Value] = []  # made by a primitive: they pass their gradient on
+    leaves: list[Value] = []  # made by the user: they only receive one
     reached: list[tuple[Value, Any]] = []
     previous = _grad_enabled[0]
     try:
         root._g = _PENDING
-        _reach(order, stop_at)
-        order.sort(key=_by_creation, reverse=True)
+        (leaves if root._op is None else nodes).append(root)
+        _reach(nodes, leaves, stop_at)
+        nodes.sort(key=_by_creation, reverse=True)
         root._g = seed
         _grad_enabled[0] = create_graph
         stop: set | frozenset = stop_at or frozenset()
-        for node in order:
+        for node in nodes:
             g = node._g
             node._g = None
-            prim = node._op
-            if prim is None or node._retain or visit_all or (stop and node in stop):
+            if node._retain or visit_all or (stop and node in stop):
                 reached.append((node, g))
-                if prim is None or (stop and node in stop):
+                if stop and node in stop:
                     continue
+            prim = node._op
             if node._more is not None or node._params is not None:
                 _backprop_general(node, prim, g, create_graph)
                 continue
@@ -401,8 +403,11 @@ def reverse_pass(
                 _add_to(x, vjps[0](g, ans, xd, yd), prim)
             if y_is_node:
                 _add_to(y, vjps[1](g, ans, xd, yd), prim)
+        for leaf in leaves:
+            reached.append((leaf, leaf._g))
+            leaf._g = None
     except BaseException:
-        for node in order:
+        for node in itertools.chain(nodes, leaves):
             node._g = None
         raise
     finally:
@@ -410,20 +415,18 @@ def reverse_pass(
     return reached
 
 
-def _reach(order: list[Value], stop_at: set | None) -> None:
-    """Append to `order` (which holds the root) every node the root depends on through
-    parents, marking each as reached; the parents of nodes in `stop_at` are not followed."""
-    stack = order[:]
-    while stack:
-        node = stack.pop()
+def _reach(nodes: list[Value], leaves: list[Value], stop_at: set | None) -> None:
+    """Add to `nodes` (which holds the root, unless the root is a leaf) every node the root
+    depends on through parents, and to `leaves` every leaf, marking each as reached; the
+    parents of nodes in `stop_at` are not followed. `nodes` grows while it is walked, so
+    every node is expanded once."""
+    for node in nodes:
         if stop_at and node in stop_at:
             continue
         for p in (node._x, node._y) if node._more is None else _inputs(node):
             if p.__class__ is Value and p._g is None:
                 p._g = _PENDING
-                order.append(p)
-                if p._op is not None:  # a leaf has no parents to follow
-                    stack.append(p)
+                (leaves if p._op is None else nodes).append(p)
 
 
 def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
