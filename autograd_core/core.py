@@ -385,6 +385,7 @@ def reverse_pass(
                 if stop and node in stop:
                     continue
             prim = node._op
+            assert prim is not None  # (`nodes` holds no leaf)
             if node._more is not None or node._params is not None:
                 _backprop_general(node, prim, g, create_graph)
                 continue
