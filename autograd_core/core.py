@@ -149,8 +149,8 @@ class Primitive:
                 a = _operand(a, self.name)
                 datas.append(a)
                 inputs.append(a)
-        if not has_value:  # plain numbers and arrays in, plain out: no graph
-            return self.forward(*args, **params)
+        if not has_value:  # plain numbers and arrays in (lists made arrays), plain out: no graph
+            return self.forward(*datas, **params)
         try:
             ans = self.forward(*datas, **params)
         except ValueError as error:
@@ -177,8 +177,8 @@ class Primitive:
             xd = x.data
             if not x.requires_grad:
                 x = xd
-        elif y.__class__ is not Value:  # no Value at all: plain in, plain out
-            return self.forward(x, y)
+        elif y.__class__ is not Value:  # no Value at all: plain in (lists made arrays), plain out
+            return self.forward(_operand(x, self.name), _operand(y, self.name))
         else:
             xd = x = x if x.__class__ is float else _operand(x, self.name)
         if y.__class__ is Value:
@@ -202,8 +202,8 @@ class Primitive:
         xd = x.data if x.__class__ is Value else _operand(x, self.name)
         yd = y.data if y.__class__ is Value else _operand(y, self.name)
         zd = z.data if z.__class__ is Value else _operand(z, self.name)
-        if xd is x and yd is y and zd is z:  # no Value at all: plain in, plain out
-            return self.forward(x, y, z)
+        if x.__class__ is not Value and y.__class__ is not Value and z.__class__ is not Value:
+            return self.forward(xd, yd, zd)  # no Value at all: plain in, plain out
         try:
             ans = self.forward(xd, yd, zd)
         except ValueError as error:

@@ -349,12 +349,12 @@ def test_methods_and_operators_are_thin_calls_into_the_registry(op):
 
 # --- the fast paths of Primitive agree with its general path ---------------------------------
 
-_KINDS = ("needs grad", "Value without grad", "plain array")
+_KINDS = ("needs grad", "Value without grad", "plain array", "list")
 
 
 def _as_kind(data: np.ndarray, kind: str) -> Any:
-    if kind == "plain array":
-        return data
+    if kind in ("plain array", "list"):
+        return data if kind == "plain array" else data.tolist()
     return Value(data, requires_grad=kind == "needs grad")
 
 
@@ -386,7 +386,7 @@ def test_the_three_input_fast_path_builds_what_the_general_path_builds(kinds, gr
     (kind, requires_grad, stored, z, gradients), general = built
     assert (kind, requires_grad, stored) == general[:3]
     np.testing.assert_array_equal(z, general[3])
-    assert (kind is Value) == (kinds != ("plain array",) * 3)
+    assert (kind is Value) == any(k in ("needs grad", "Value without grad") for k in kinds)
     assert (requires_grad is True) == (grad_mode and "needs grad" in kinds)
     assert (gradients is None) == (general[4] is None)
     for mine, theirs in zip(gradients or (), general[4] or (), strict=True):
@@ -439,6 +439,29 @@ def test_a_numpy_array_on_the_left_gives_a_value(op, expected_grad):
     out.sum().backward()
     np.testing.assert_allclose(v.grad, expected_grad(c, v.data))
     assert isinstance(np.float64(2.0) * v, Value)
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda: ag.add([1.0], [2.0]), [3.0]),  # not the list [1.0, 2.0]
+        (lambda: ag.mul([1.0, 2.0], 2), [2.0, 4.0]),  # not the list repeated
+        (lambda: ag.sub([[3.0]], [1.0]), [[2.0]]),
+        (lambda: ag.matmul([[1.0, 2.0]], [[3.0], [4.0]]), [[11.0]]),
+        (lambda: ag.linear([[1.0, 2.0]], [[1.0, 1.0]], [0.5]), [[3.5]]),
+        (lambda: ag.concatenate([[1.0], [2.0, 3.0]]), [1.0, 2.0, 3.0]),
+    ],
+)
+def test_primitives_of_plain_lists_compute_on_arrays_not_on_the_lists(call, expected):
+    out = call()
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("prim", [ag.add, ag.mul, ag.primitives.linear_prim])
+def test_primitives_of_plain_strings_are_refused(prim):
+    with pytest.raises(TypeError, match=f"{prim.name}.*str"):
+        prim(*["a"] * (3 if prim.name == "linear" else 2))
 
 
 # --- errors ----------------------------------------------------------------------------------
