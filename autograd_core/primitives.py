@@ -20,8 +20,10 @@ The contract of a rule
 from __future__ import annotations
 
 import builtins
+import contextvars
 import math
 import operator
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -125,10 +127,23 @@ def _sigmoid(z: Any) -> Any:
     return np.divide(1.0, t, out=t) if t.__class__ is _ndarray else 1.0 / t  # (faster than np.reciprocal)
 
 
-@np.errstate(over="ignore")  # as a decorator it costs half of what a `with` block does
+class _Quiet(threading.local):
+    """`run(f, x)` calls f(x) with NumPy's floating-point errors ignored: in a context, one
+    per thread, whose NumPy error state is "ignore". `np.errstate` does the same but builds
+    that error state anew on every call, which costs a third of a small sigmoid."""
+
+    def __init__(self) -> None:
+        context = contextvars.copy_context()
+        context.run(np.seterr, all="ignore")
+        self.run = context.run
+
+
+_quiet = _Quiet()
+
+
 def _exp_of_negative(z: Any) -> Any:
-    """e^-z, inf where it overflows, without a warning."""
-    return np.exp(-z)
+    """e^-z, inf where it overflows, without a warning (nor one for underflow)."""
+    return _quiet.run(np.exp, -z)
 
 
 def _relu(z: Any) -> Any:

@@ -16,6 +16,7 @@ import functools
 import math
 import re
 import textwrap
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -459,6 +460,37 @@ def test_stable_functions_at_a_thousand_give_finite_values_and_gradients(strict_
     z.zero_grad()
     lse.backward()
     np.testing.assert_allclose(z.grad, [1.0, 0.0, 0.0], atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_ignores_over_and_underflow_only_inside_itself(dtype):
+    z = np.array([-1000.0, 1000.0, 0.0], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(all="raise"):  # even where the caller raises
+        warnings.simplefilter("error")
+        before = np.geterr()
+        np.testing.assert_array_equal(ag.sigmoid(Value(z)).data, [0.0, 1.0, 0.5])
+        assert np.geterr() == before  # the caller's error state is untouched
+        with pytest.raises(FloatingPointError):  # and still in force after the sigmoid
+            np.exp(-z)
+
+
+def test_sigmoid_runs_in_many_threads_at_once():
+    z = np.linspace(-800.0, 800.0, 4001)
+    expected = ag.sigmoid(z)
+    results: list[Any] = []
+
+    def worker() -> None:
+        for _ in range(200):
+            results.append(ag.sigmoid(z))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 800  # no thread failed (a shared context cannot be entered twice)
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
 
 
 def test_logsumexp_of_equal_large_numbers_is_exact(strict_floats):
