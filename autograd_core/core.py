@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,19 +154,25 @@ class Primitive:
         try:
             ans = self.forward(*datas, **params)
         except ValueError as error:
-            shapes = " and ".join(str(shape_of(d)) for d in datas)
-            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
+            raise self._refusal(datas, error) from None
         if not (needs_grad and _grad_enabled[0]):
             return _node(ans, None, None, _UNARY, None, None)
         more = tuple(inputs[2:]) if len(inputs) > 2 else None
         return _node(ans, self, inputs[0], inputs[1] if len(inputs) > 1 else _UNARY, more, params or None)
+
+    def _refusal(self, datas: Sequence[Any], error: ValueError) -> ValueError:
+        """The error for operands the forward refused, naming this primitive and their shapes."""
+        if len(datas) == 1:
+            return ValueError(f"{self.name} of an operand with shape {shape_of(datas[0])}: {error}")
+        shapes = " and ".join(str(shape_of(d)) for d in datas)
+        return ValueError(f"{self.name} of operands with shapes {shapes}: {error}")
 
     def unary(self, x: Value) -> Value:
         """The primitive of one Value input and no parameters (the fast path of Value methods)."""
         try:
             ans = self.forward(x.data)
         except ValueError as error:
-            raise ValueError(f"{self.name} of an operand with shape {x.shape}: {error}") from None
+            raise self._refusal((x.data,), error) from None
         if x.requires_grad and _grad_enabled[0]:
             return _node(ans, self, x, _UNARY, None, None)
         return _node(ans, None, None, _UNARY, None, None)
@@ -190,9 +196,7 @@ class Primitive:
         try:
             ans = self.forward(xd, yd)
         except ValueError as error:
-            raise ValueError(
-                f"{self.name} of operands with shapes {shape_of(xd)} and {shape_of(yd)}: {error}"
-            ) from None
+            raise self._refusal((xd, yd), error) from None
         if (x is not xd or y is not yd) and _grad_enabled[0]:
             return _node(ans, self, x, y, None, None)
         return _node(ans, None, None, _UNARY, None, None)
@@ -207,8 +211,7 @@ class Primitive:
         try:
             ans = self.forward(xd, yd, zd)
         except ValueError as error:
-            shapes = f"{shape_of(xd)}, {shape_of(yd)} and {shape_of(zd)}"
-            raise ValueError(f"{self.name} of operands with shapes {shapes}: {error}") from None
+            raise self._refusal((xd, yd, zd), error) from None
         if x.__class__ is not Value or not x.requires_grad:  # a constant is stored as its data
             x = xd
         if y.__class__ is not Value or not y.requires_grad:
