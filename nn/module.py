@@ -24,7 +24,6 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Value
-from autograd_core.primitives import linear_prim
 
 INITS = ("default", "large")
 _ARRAYS = (Value, np.ndarray)  # what has a .shape; named once (`Value | np.ndarray` is rebuilt per use)
@@ -256,7 +255,7 @@ class Linear(Module):
             )
         # One node, whose rules are BP2-BP4 (its forward checks the shapes too; the check
         # above names the layer).
-        return linear_prim.ternary(x, self.W, self.b)
+        return ag.linear(x, self.W, self.b)
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in} -> {self.n_out})"

@@ -375,7 +375,7 @@ def _what_linear_builds(args: list[Any], fast: bool) -> tuple:
 @pytest.mark.parametrize("kinds", list(itertools.product(_KINDS, repeat=3)))
 @pytest.mark.parametrize("grad_mode", [True, False])
 def test_the_three_input_fast_path_builds_what_the_general_path_builds(kinds, grad_mode):
-    # linear and nn.Linear call linear_prim.ternary, a fast path written out for three inputs.
+    # ag.linear (and so nn.Linear) calls linear_prim.ternary, a fast path written out for three inputs.
     rng = np.random.default_rng(0)
     datas = [rng.standard_normal((2, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)]
     built = []
