@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import autograd_core as ag
 from autograd_core import Value, grad, no_grad
-from autograd_core.core import graph_parents
+from autograd_core.core import graph_parents, reverse_pass
 from autograd_core.testing import arrays, shapes
 
 
@@ -589,3 +589,31 @@ def test_toposort_puts_parents_before_children_for_any_parent_function():
     assert sorted(order) == sorted(parents) and order[-1] == "e"
     for child, ps in parents.items():
         assert all(order.index(p) < order.index(child) for p in ps)
+
+
+def test_a_walk_interrupted_before_any_rule_runs_leaves_no_node_marked():
+    # The reverse pass marks nodes as it finds them; an error part way through the walk (here
+    # a stop set that fails on its fourth question) must leave every mark cleared.
+    class FailingStops(set):
+        def __init__(self, fail_at: int) -> None:
+            super().__init__()
+            self.asked = 0
+            self.fail_at = fail_at
+
+        def __contains__(self, item: object) -> bool:
+            self.asked += 1
+            if self.asked == self.fail_at:
+                raise KeyboardInterrupt
+            return False
+
+        def __bool__(self) -> bool:
+            return True
+
+    a, b = Value(0.5), Value(-1.5)
+    out = ((a * b + a).tanh() * (b + 2.0)) * a
+    for fail_at in range(1, 8):
+        with pytest.raises(KeyboardInterrupt):
+            reverse_pass(out, 1.0, stop_at=FailingStops(fail_at))
+        assert all(n._g is None for n in ag.toposort(out, graph_parents)), fail_at
+    out.backward()
+    assert a.grad is not None and b.grad is not None
