@@ -149,7 +149,10 @@ def _exp_of_negative(z: Any) -> Any:
 
 
 def _relu(z: Any) -> Any:
-    return np.maximum(z, 0.0) if isinstance(z, np.ndarray) else (z if z > 0 else 0.0 * z)
+    """max(z, 0), nan staying nan."""
+    if z.__class__ is float:
+        return z if z > 0.0 else 0.0 * z
+    return np.maximum(z, 0.0)
 
 
 def _on_floats(array_fn: Callable[[Any], Any], float_fn: Callable[[float], float]) -> Callable[[Any], Any]:
@@ -173,7 +176,7 @@ sqrt = defelementwise("sqrt", _on_floats(np.sqrt, math.sqrt), lambda g, ans, x: 
 abs = defelementwise("abs", np.abs, lambda g, ans, x: g * np.sign(data_of(x)))
 tanh = defelementwise("tanh", _on_floats(np.tanh, math.tanh), lambda g, ans, x: g * (1.0 - ans * ans))
 sigmoid = defelementwise("sigmoid", _sigmoid, lambda g, ans, x: g * (ans * (1.0 - ans)))
-relu = defelementwise("relu", _relu, lambda g, ans, x: g * (data_of(x) > 0))
+relu = defelementwise("relu", _relu, lambda g, ans, x: g * (ans > 0.0))  # (ans > 0 exactly where x > 0)
 maximum = defelementwise(
     "maximum",
     np.maximum,
