@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import importlib.metadata
 import io
 import json
 import math
@@ -572,7 +573,7 @@ def run_micrograd_reference(budget: Budget) -> dict[str, Any] | None:
                                 budget.reference_rounds, target_ns=0, min_reps=3)
     us_per_node = {side: statistics.median(t) / nodes[side] / 1e3 for side, t in times.items()}
     return {
-        "micrograd": getattr(sys.modules.get("micrograd"), "__version__", "0.1.0"),
+        "micrograd": importlib.metadata.version("micrograd"),
         "hidden_activation": "relu",
         "nodes": nodes,
         "us_per_node": us_per_node,

@@ -591,9 +591,10 @@ def test_toposort_puts_parents_before_children_for_any_parent_function():
         assert all(order.index(p) < order.index(child) for p in ps)
 
 
-def test_a_walk_interrupted_before_any_rule_runs_leaves_no_node_marked():
-    # The reverse pass marks nodes as it finds them; an error part way through the walk (here
-    # a stop set that fails on its fourth question) must leave every mark cleared.
+def test_a_pass_interrupted_in_its_walk_or_its_sweep_leaves_no_node_marked():
+    # The reverse pass marks nodes as it finds them. A stop set that fails on its n-th
+    # question interrupts the walk that finds the six nodes (n = 1 to 6) or the sweep that
+    # passes gradients on (n = 7 to 12): either way every mark must be cleared.
     class FailingStops(set):
         def __init__(self, fail_at: int) -> None:
             super().__init__()
@@ -611,7 +612,7 @@ def test_a_walk_interrupted_before_any_rule_runs_leaves_no_node_marked():
 
     a, b = Value(0.5), Value(-1.5)
     out = ((a * b + a).tanh() * (b + 2.0)) * a
-    for fail_at in range(1, 8):
+    for fail_at in range(1, 13):
         with pytest.raises(KeyboardInterrupt):
             reverse_pass(out, 1.0, stop_at=FailingStops(fail_at))
         assert all(n._g is None for n in ag.toposort(out, graph_parents)), fail_at
