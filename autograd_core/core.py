@@ -556,8 +556,7 @@ class Value:
     @property
     def shape(self) -> tuple[int, ...]:
         """The shape of `data` (() for a scalar)."""
-        data = self.data
-        return data.shape if data.__class__ is _ndarray else getattr(data, "shape", ())
+        return shape_of(self.data)
 
     @property
     def ndim(self) -> int:

@@ -528,17 +528,6 @@ def load_micrograd() -> Any:
     return MicrogradValue
 
 
-def micrograd_nodes(root: Any) -> int:
-    """How many Values a micrograd graph holds (every operand is one, constants included)."""
-    seen, stack = {id(root)}, [root]
-    while stack:
-        for child in stack.pop()._prev:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
-    return len(seen)
-
-
 def run_micrograd_reference(budget: Budget) -> dict[str, Any] | None:
     """Section 2's reference, measured in the same run: micrograd, unmodified, against this
     engine on the same MLP with ReLU hidden layers (micrograd has no tanh).
@@ -560,7 +549,8 @@ def run_micrograd_reference(budget: Budget) -> dict[str, Any] | None:
 
     ours_loss = squared_error(layers, points, targets, _relu)
     their_loss = squared_error(theirs, points, targets, _relu)
-    nodes = {"engine": len(ag.toposort(ours_loss, graph_parents)), "micrograd": micrograd_nodes(their_loss)}
+    nodes = {"engine": len(ag.toposort(ours_loss, graph_parents)),  # micrograd: constants included
+             "micrograd": len(ag.toposort(their_loss, lambda v: v._prev))}
     ours_loss.backward()
     their_loss.backward()
     pairs = zip(scalar_parameters(layers), scalar_parameters(theirs), strict=True)
