@@ -1,7 +1,7 @@
 """The node type `Value`, how a primitive records a node, and the two sweeps over a graph.
 
 A `Value` is a node of a computational graph. A leaf is made by the user; every other
-node is made by a `Primitive` (see `primitives.py`) and remembers the primitive (`_op`), its
+node is made by a `Primitive` (see the registry, `primitives/`) and remembers the primitive (`_op`), its
 inputs (`_x`, `_y`, `_more`: a parent that needs a gradient as its Value, anything else as
 raw data) and its keyword parameters (`_params`). Nothing here holds a reference from a parent
 to a child and no rule captures the node it belongs to, so a graph is freed by reference

@@ -1,0 +1,77 @@
+"""The registry: every primitive, its NumPy forward and its derivative rules, side by side.
+
+One module per kind: `elementwise` (arithmetic and elementwise functions), `reductions`,
+`linalg` (linear algebra), `shapes` (shape and indexing) and `numpy_dispatch` (NumPy's own
+functions and ufuncs called on Values). `REGISTRY` maps every primitive's name to it.
+
+The contract of a rule
+----------------------
+* A VJP rule for input i is called as ``rule(g, ans, *inputs, **params)``: ``g`` is the
+  gradient of the output (dC/d ans), ``ans`` the output, ``inputs`` the primitive's inputs.
+  It returns the contribution dC/d inputs[i] along this edge. It may return an array of the
+  output's (broadcast) shape: the reverse pass sums it back to the input's shape, in one
+  place (`core._unbroadcast`), so a rule never thinks about broadcasting.
+* A JVP rule for input i is called as ``rule(t, ans, *inputs, **params)``: ``t`` is the
+  tangent of inputs[i]; it returns that input's contribution to the output's tangent.
+* Rules are written with the primitives themselves (operators, methods, the functions of
+  this module), so they run on raw arrays in an ordinary backward pass and on Values,
+  recording a new graph, with ``create_graph=True``: higher derivatives fall out.
+* For an elementwise primitive the VJP and the JVP of an input are the same map
+  (multiplication by the partial derivative), so one rule serves both: ``derivs``.
+* Rules are given per input, so the rule of an input that needs no gradient never runs.
+"""
+
+from ._registry import REGISTRY, EachArg, defelementwise, defprim
+from .elementwise import (
+    abs,
+    add,
+    div,
+    exp,
+    identity,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    power,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from .linalg import linear, linear_prim, matmul
+from .numpy_dispatch import apply_function, apply_ufunc
+from .reductions import (
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    quadratic_cost,
+    quadratic_cost_prim,
+    softmax,
+    sum,
+)
+from .shapes import (
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    getitem,
+    reshape,
+    scatter_add,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+)
+
+__all__ = [
+    "REGISTRY", "EachArg", "defelementwise", "defprim", "apply_function", "apply_ufunc",
+    "add", "sub", "mul", "div", "neg", "power", "exp", "log", "sqrt", "abs", "tanh",
+    "sigmoid", "relu", "maximum", "minimum", "where", "matmul", "linear", "linear_prim", "sum", "mean",
+    "max", "min", "quadratic_cost", "quadratic_cost_prim", "logsumexp", "softmax", "log_softmax",
+    "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "getitem",
+    "scatter_add", "concatenate", "stack", "identity",
+]
