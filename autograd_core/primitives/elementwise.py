@@ -128,3 +128,13 @@ _where = defelementwise(
 def where(condition: Any, x: Any, y: Any) -> Any:
     """x where `condition` holds, else y (elementwise, broadcasting); `condition` is data."""
     return _where(np.asarray(data_of(condition), dtype=bool), x, y)
+
+
+# --- what NumPy's own functions called on a Value run (see numpy_dispatch) ------------------
+
+NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div,
+    np.negative: neg, np.power: power, np.exp: exp, np.log: log, np.sqrt: sqrt,
+    np.absolute: abs, np.tanh: tanh, np.maximum: maximum, np.minimum: minimum,
+}
+NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {np.where: where}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ..core import shape_of
 from ._registry import defprim
@@ -102,3 +105,9 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
     delta a^T (for W) and BP3's delta (for b), summed over the rows.
     """
     return linear_prim.binary(x, W) if b is None else linear_prim.ternary(x, W, b)
+
+
+# --- what NumPy's own functions called on a Value run (see numpy_dispatch) ------------------
+
+NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {np.matmul: matmul}
+NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {}

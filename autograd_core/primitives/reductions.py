@@ -175,3 +175,11 @@ def quadratic_cost(a: Any, y: Any) -> Any:
     (subtract, square, sum, scale).
     """
     return quadratic_cost_prim.binary(a, y)
+
+
+# --- what NumPy's own functions called on a Value run (see numpy_dispatch) ------------------
+
+NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
+NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.amax: max, np.amin: min,
+}

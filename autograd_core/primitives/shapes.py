@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -169,3 +169,13 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
 def stack(xs: Sequence[Any], axis: int = 0) -> Any:
     """The inputs stacked along a new `axis`."""
     return _stack(*xs, axis=axis)
+
+
+# --- what NumPy's own functions called on a Value run (see numpy_dispatch) ------------------
+
+NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
+NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.reshape: reshape, np.transpose: transpose, np.swapaxes: swapaxes,
+    np.expand_dims: expand_dims, np.squeeze: squeeze, np.broadcast_to: broadcast_to,
+    np.concatenate: concatenate, np.stack: stack,
+}
