@@ -19,7 +19,6 @@ import textwrap
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,49 +40,23 @@ from autograd_core.testing import (
     shapes,
 )
 
-
-@dataclass
-class Call:
-    """f(*args) with the drawn parameters (shown when hypothesis reports a failure)."""
-
-    f: Callable[..., Any] = field(repr=False)
-    args: tuple[np.ndarray, ...]
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-# --- strategies for the table ------------------------------------------------------------
-
-NONSCALAR_SHAPES = shapes(min_dims=1)
-INDEX_RESULT_SHAPES = shapes(min_dims=1, max_dims=2)
-SQUEEZABLE_SHAPES = shapes(max_dims=4, max_side=2)  # many axes of size 1
-LEADING_SHAPES = shapes(max_dims=2, max_side=3)
-
-
-def unary(f: Callable[..., Any], inputs: st.SearchStrategy[np.ndarray] | None = None) -> st.SearchStrategy:
-    """f(x) on arrays of any small shape (by default bounded by testing.BOUND)."""
-    return (arrays() if inputs is None else inputs).map(lambda x: Call(f, (x,)))
-
-
-def binary(f: Callable[..., Any], *makers: Any) -> st.SearchStrategy:
-    """f(x, y) on mutually broadcastable arrays, each from its maker (default `arrays`)."""
-    return broadcastable_arrays(*(makers or (arrays, arrays))).map(lambda xy: Call(f, xy))
-
-
-def _axis_params(ndim: int, tuples: bool = True) -> st.SearchStrategy:
-    """axis=None, a (possibly negative) int, or a tuple of axes; and keepdims."""
-    choices = [st.none()]
-    if ndim:
-        choices.append(st.integers(-ndim, ndim - 1))
-    if tuples:
-        choices.append(hnp.valid_tuple_axes(ndim))
-    return st.fixed_dictionaries({"axis": st.one_of(choices), "keepdims": st.booleans()})
+from .calls import (
+    INDEX_RESULT_SHAPES,
+    LEADING_SHAPES,
+    NONSCALAR_SHAPES,
+    SQUEEZABLE_SHAPES,
+    Call,
+    axis_params,
+    binary,
+    unary,
+)
 
 
 @st.composite
 def reductions(draw: st.DrawFn, name: str) -> Call:
     """sum/mean/max/min/logsumexp over drawn axes; max and min get untied elements."""
     x = draw(arrays(unique=name in ("max", "min")))
-    params = draw(_axis_params(x.ndim))
+    params = draw(axis_params(x.ndim))
     if name == "logsumexp":
         return Call(lambda x: ag.logsumexp(x, **params), (x,), params)
     return Call(lambda x: getattr(x, name)(**params), (x,), params)
@@ -322,6 +295,8 @@ TABLE: dict[str, st.SearchStrategy] = {
     "stack": stacks(),
     "identity": unary(registry.identity),
 }
+# Rows of further kinds of primitive live beside this file, one module per kind:
+# TABLE.update(table_<kind>.ROWS)
 
 with_each_primitive = pytest.mark.parametrize("name", list(TABLE))
 
