@@ -12,49 +12,17 @@ Every primitive and its derivative rules live in one registry, `autograd_core.pr
 
 from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, toposort
 from .functional import check_grads, grad, hessian, jacobian, jvp, value_and_grad, vjp
-from .primitives import (
-    abs,
-    add,
-    broadcast_to,
-    concatenate,
-    div,
-    exp,
-    expand_dims,
-    getitem,
-    linear,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mul,
-    neg,
-    power,
-    quadratic_cost,
-    relu,
-    reshape,
-    sigmoid,
-    softmax,
-    sqrt,
-    squeeze,
-    stack,
-    sub,
-    sum,
-    swapaxes,
-    tanh,
-    transpose,
-    where,
-)
+from .primitives import elementwise, linalg, reductions, shapes
+from .primitives.elementwise import *  # noqa: F403  (every primitive, as ag.<name>)
+from .primitives.linalg import *  # noqa: F403
+from .primitives.reductions import *  # noqa: F403
+from .primitives.shapes import *  # noqa: F403
 
 __all__ = [
-    "Primitive", "Value", "abs", "add", "broadcast_to", "check_grads", "concatenate", "div",
-    "enable_grad", "exp", "expand_dims", "getitem", "grad", "hessian", "is_grad_enabled",
-    "jacobian", "jvp", "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "mul", "neg", "no_grad", "power", "quadratic_cost", "relu", "reshape", "sigmoid",
-    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "toposort", "transpose",
-    "value_and_grad", "vjp", "where",
+    "Primitive", "Value", "check_grads", "enable_grad", "grad", "hessian", "is_grad_enabled",
+    "jacobian", "jvp", "no_grad", "toposort", "value_and_grad", "vjp",
 ]
+__all__ += elementwise.__all__
+__all__ += reductions.__all__
+__all__ += linalg.__all__
+__all__ += shapes.__all__

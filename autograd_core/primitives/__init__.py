@@ -21,57 +21,19 @@ The contract of a rule
 * Rules are given per input, so the rule of an input that needs no gradient never runs.
 """
 
+from . import elementwise, linalg, reductions, shapes
 from ._registry import REGISTRY, EachArg, defelementwise, defprim
-from .elementwise import (
-    abs,
-    add,
-    div,
-    exp,
-    identity,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    power,
-    relu,
-    sigmoid,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
-from .linalg import linear, linear_prim, matmul
+from .elementwise import *  # noqa: F403  (each module's __all__ lists its public names)
+from .linalg import *  # noqa: F403
+from .linalg import linear_prim
 from .numpy_dispatch import apply_function, apply_ufunc
-from .reductions import (
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    quadratic_cost,
-    quadratic_cost_prim,
-    softmax,
-    sum,
-)
-from .shapes import (
-    broadcast_to,
-    concatenate,
-    expand_dims,
-    getitem,
-    reshape,
-    scatter_add,
-    squeeze,
-    stack,
-    swapaxes,
-    transpose,
-)
+from .reductions import *  # noqa: F403
+from .reductions import quadratic_cost_prim
+from .shapes import *  # noqa: F403
 
-__all__ = [
-    "REGISTRY", "EachArg", "defelementwise", "defprim", "apply_function", "apply_ufunc",
-    "add", "sub", "mul", "div", "neg", "power", "exp", "log", "sqrt", "abs", "tanh",
-    "sigmoid", "relu", "maximum", "minimum", "where", "matmul", "linear", "linear_prim", "sum", "mean",
-    "max", "min", "quadratic_cost", "quadratic_cost_prim", "logsumexp", "softmax", "log_softmax",
-    "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "getitem",
-    "scatter_add", "concatenate", "stack", "identity",
-]
+__all__ = ["REGISTRY", "EachArg", "defelementwise", "defprim", "apply_function", "apply_ufunc", "linear_prim",
+           "quadratic_cost_prim"]
+__all__ += elementwise.__all__
+__all__ += reductions.__all__
+__all__ += linalg.__all__
+__all__ += shapes.__all__

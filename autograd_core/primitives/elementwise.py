@@ -14,6 +14,26 @@ import numpy as np
 from ..core import _ndarray, data_of
 from ._registry import defelementwise
 
+__all__ = [  # the public names of this module: ag.<name>
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "power",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "maximum",
+    "minimum",
+    "where",
+    "identity",
+]
+
 # --- arithmetic -----------------------------------------------------------------------------
 
 add = defelementwise("add", operator.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)

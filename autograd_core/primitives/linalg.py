@@ -12,6 +12,11 @@ from ..core import shape_of
 from ._registry import defprim
 from .shapes import broadcast_to
 
+__all__ = [  # the public names of this module: ag.<name>
+    "matmul",
+    "linear",
+]
+
 # --- linear algebra --------------------------------------------------------------------------
 
 

@@ -12,6 +12,17 @@ from ._registry import count, defprim, keep, tie_share
 from .elementwise import exp
 from .shapes import broadcast_to
 
+__all__ = [  # the public names of this module: ag.<name>
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "quadratic_cost",
+]
+
 # --- reductions ------------------------------------------------------------------------------
 
 

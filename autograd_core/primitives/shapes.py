@@ -11,6 +11,19 @@ import numpy as np
 from ..core import _ndarray, data_of, shape_of
 from ._registry import EachArg, defprim
 
+__all__ = [  # the public names of this module: ag.<name>
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "expand_dims",
+    "squeeze",
+    "broadcast_to",
+    "getitem",
+    "scatter_add",
+    "concatenate",
+    "stack",
+]
+
 # --- shape and indexing ----------------------------------------------------------------------
 
 _reshape = defprim(
