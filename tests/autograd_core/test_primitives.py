@@ -40,6 +40,7 @@ from autograd_core.testing import (
     shapes,
 )
 
+from . import table_scipy
 from .calls import (
     INDEX_RESULT_SHAPES,
     LEADING_SHAPES,
@@ -297,6 +298,7 @@ TABLE: dict[str, st.SearchStrategy] = {
 }
 # Rows of further kinds of primitive live beside this file, one module per kind:
 # TABLE.update(table_<kind>.ROWS)
+TABLE.update(table_scipy.ROWS)
 
 with_each_primitive = pytest.mark.parametrize("name", list(TABLE))
 
