@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MNIST_PATH ?= $(wildcard $(abspath ../shared/data/mnist.npz))
 export MNIST_PATH
 
-.PHONY: demo test lint bench dot docs clean
+.PHONY: demo test lint bench dot browser docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) demo.py
 
-test: $(STAMP) dot
+test: $(STAMP) dot browser
 	$(PY) -m ruff check .
 	$(PY) -m mypy autograd_core nn viz
 	$(PY) -m pytest
@@ -43,6 +43,19 @@ dot:
 	    sudo apt-get update -q && sudo apt-get install -y -q graphviz; \
 	  else \
 	    echo "Graphviz's dot program is missing: install it with 'sudo apt-get install graphviz' (Debian/Ubuntu) or 'brew install graphviz' (macOS), then run make test again." >&2; \
+	    exit 1; \
+	  fi; }
+
+# The explorer's tests drive Debian's headless Chromium through chromedriver: make sure both are there.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && apt-get install -y -q $(BROWSER_PACKAGES); \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+	    sudo apt-get update -q && sudo apt-get install -y -q $(BROWSER_PACKAGES); \
+	  else \
+	    echo "The browser tests need Chromium and its driver at /usr/bin/chromium and /usr/bin/chromedriver: install them with 'sudo apt-get install chromium chromium-driver' (Debian/Ubuntu), then run make test again." >&2; \
 	    exit 1; \
 	  fi; }
 

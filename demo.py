@@ -3,7 +3,9 @@
 1. e = (a + b)(b + 1) and its gradients, as in the book's figure.
 2. A gradient check: reverse and forward mode against finite differences, to second order.
 3. The four equations: the engine's gradients beside the closed-form BP1-BP4 of nn.backprop.
-4. Drawings: the graph of e and a small network, as SVG files.
+4. Drawings: the graph of e and a small network (shaded by its batch's activations), as SVG files,
+   and two explorer pages that step through the forward and backward passes: explorer.html (e)
+   and explorer_network.html (the small sigmoid network on its batch).
 5. Training: Nielsen's [784, 30, 10] sigmoid network for a few epochs of SGD on MNIST (or on a
    built-in data set, with a note, when MNIST cannot be found or fetched).
 
@@ -49,7 +51,7 @@ def gradient_check() -> None:
           f"(worst error {worst:.1e} of the tolerance)")
 
 
-def four_equations() -> MLP:
+def four_equations() -> tuple[MLP, np.ndarray, np.ndarray]:
     """The engine's dC/dW^l and dC/db^l against BP1-BP4 in closed form."""
     rng = np.random.default_rng(1)
     mlp = MLP([4, 5, 3], seed=1)
@@ -64,15 +66,21 @@ def four_equations() -> MLP:
     worst = max(worst, *(float(np.max(np.abs(layer.b.grad - gb) / (np.abs(gb) + 1e-300)))
                          for layer, gb in zip(mlp.layers, nabla_b, strict=True)))
     print(f"BP1-BP4 (nn.backprop) vs the engine on MLP [4, 5, 3]: largest relative difference {worst:.1e}")
-    return mlp
+    return mlp, X, Y
 
 
-def drawings(e: Value, mlp: MLP) -> None:
-    """SVGs of the seed graph and of the small network (gradient-coloured edges)."""
+def drawings(e: Value, mlp: MLP, X: np.ndarray, Y: np.ndarray) -> None:
+    """SVGs of the seed graph and of the small network (gradient-coloured edges, neurons shaded by
+    the batch's activations), and the explorer pages of both."""
+    activations = backprop(mlp, X, Y, QuadraticCost(), return_intermediates=True).activations
     try:
         graph = viz.render_svg(e, OUT / "seed_graph.svg")
-        network = viz.render_svg(viz.draw_network(mlp, weights="grad"), OUT / "network.svg")
+        network = viz.render_svg(viz.draw_network(mlp, weights="grad", activations=activations),
+                                 OUT / "network.svg")
         print(f"drawn: {graph} and {network}")
+        pages = [viz.explore(e, OUT / "explorer.html"),
+                 viz.explore(mlp, OUT / "explorer_network.html", X=X, Y=Y, cost="quadratic")]
+        print(f"explorer pages (open them in a browser): {pages[0]} and {pages[1]}")
     except viz.GraphvizNotFoundError as error:
         print(f"drawings skipped: {error}")
 
@@ -84,9 +92,9 @@ def main() -> int:
     print("\n== 2. a gradient check")
     gradient_check()
     print("\n== 3. the four equations")
-    mlp = four_equations()
+    mlp, X, Y = four_equations()
     print("\n== 4. drawings")
-    drawings(e, mlp)
+    drawings(e, mlp, X, Y)
     print("\n== 5. training: python -m nn.train --sizes 784,30,10 --epochs 3 --batch-size 10 --eta 3.0")
     shutil.rmtree(OUT / "training", ignore_errors=True)  # the previous demo's run, made again below
     return train(["--sizes", "784,30,10", "--epochs", "3", "--batch-size", "10", "--eta", "3.0",

@@ -133,6 +133,15 @@ def test_01_computational_graph(tmp_path: Path) -> None:
     assert float(got["max |n JVPs - reverse| over all n"]) < 1e-12
     assert float(got["parameters of [784, 30, 10]"]) == 23860
     assert float(got["finite differences vs backward, worst relative error"]) < 1e-4
+    # the naive gradient / backprop ratio, timed from ~1e4 to ~3e7 parameters, grows with the size
+    assert float(got["smallest network timed (parameters)"]) < 2e4
+    assert float(got["largest network timed (parameters)"]) > 2.5e7
+    smallest = float(got["naive / backprop at the smallest network"])
+    largest = float(got["naive / backprop at the largest network"])
+    assert largest > 100 * smallest and largest > 1e6
+    reaches = float(got["parameters where naive / backprop reaches 1e7"])
+    assert 1e6 < reaches < 1e9
+    assert got["1e7 reached"].startswith("measured") == (largest >= 1e7)
     assert any("image/svg+xml" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), \
         "the computational graph was not displayed as SVG"
 

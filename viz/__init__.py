@@ -10,14 +10,16 @@
 
 `render_svg(value_or_digraph, path)` writes SVG (it needs Graphviz's `dot` program);
 `draw_network(mlp)` draws an MLP's neurons and weights; `plot_learning_curves(metrics, path)`
-plots a training run (it needs matplotlib: pip install 'backprop-lab[plot]').
+plots a training run (it needs matplotlib: pip install 'backprop-lab[plot]');
+`explore(value_or_mlp, path, ...)` writes a page that steps through the forward and backward pass.
 """
 
 from .curves import MissingMatplotlibError, plot_learning_curves
+from .explore import explore
 from .graph import GraphvizNotFoundError, draw_graph, render_svg
-from .network import draw_network
+from .network import draw_network, drawn_neurons
 
 __all__ = [
-    "GraphvizNotFoundError", "MissingMatplotlibError", "draw_graph", "draw_network",
-    "plot_learning_curves", "render_svg",
+    "GraphvizNotFoundError", "MissingMatplotlibError", "draw_graph", "draw_network", "drawn_neurons",
+    "explore", "plot_learning_curves", "render_svg",
 ]

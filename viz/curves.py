@@ -35,7 +35,11 @@ def _panel_of(key: str) -> str | None:
 
 
 def _series_label(key: str) -> str:
+    """The legend entry of a series. The training cost is the mean of the mini-batch costs met
+    while the weights were still changing during the epoch, not the cost at the epoch's end."""
     split = key.split("_", 1)[0]
+    if split == "train" and _panel_of(key) == "cost":
+        return "training: mean mini-batch cost during the epoch"
     return _SPLIT_NAMES.get(split, key.replace("_", " "))
 
 

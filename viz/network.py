@@ -24,7 +24,11 @@ import numpy as np
 WEIGHT_MODES = ("value", "grad")
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"  # blue for > 0, red for < 0
 SATURATED_BORDER = "#b91c1c"
-SATURATION_THRESHOLD = 0.2  # sigma'(z) below this fraction of its maximum counts as saturated
+LOW_ACTIVATION_BORDER = "#6b7280"
+SATURATED_SLOPE = 0.05  # sigma'(z) below this fraction of its maximum: saturated on that example
+SATURATED_SHARE = 0.9  # a neuron saturated on at least this share of the batch is ringed
+LOW_ACTIVATION = 0.05  # a neuron whose mean |a| is below this passes almost no gradient to its weights out
+MIN_WIDTH, MAX_WIDTH = 0.25, 4.0  # pen widths of the edges, in points
 
 # sigma'(z) written with the activation a = sigma(z), divided by its largest value.
 _RELATIVE_SLOPE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -32,6 +36,7 @@ _RELATIVE_SLOPE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "tanh": lambda a: 1.0 - a**2,
     "relu": lambda a: (a > 0).astype(float),
 }
+_LARGEST_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}  # the maximum of sigma'(z)
 
 
 @dataclass
@@ -128,17 +133,35 @@ def _batch_activations(activations: Sequence[Any], sizes: list[int]) -> list[np.
     return batch
 
 
-def _shown_neurons(n: int, limit: int) -> tuple[list[int], int]:
-    """Which neurons of a layer of n are drawn (the first and last few) and how many are hidden."""
+def _scores(l: int, edge_numbers: list[np.ndarray], batch: list[np.ndarray] | None) -> np.ndarray:
+    """How informative each neuron of layer l is: for the input layer with a batch, its mean
+    activation; otherwise the sum of |w| (or |dC/dw|) over the edges into and out of it."""
+    if l == 0 and batch is not None:
+        return np.abs(batch[0]).mean(axis=0)
+    score = np.zeros(edge_numbers[l - 1].shape[0] if l else edge_numbers[0].shape[1])
+    if l >= 1:
+        score += np.abs(edge_numbers[l - 1]).sum(axis=1)
+    if l < len(edge_numbers):
+        score += np.abs(edge_numbers[l]).sum(axis=0)
+    return score
+
+
+def _shown_neurons(n: int, limit: int, score: np.ndarray) -> tuple[list[int], int]:
+    """Which neurons of a layer of n are drawn (the `limit` with the largest scores, in index
+    order; ties go to the lower index) and how many are not."""
     if n <= limit:
         return list(range(n)), 0
-    head = (limit + 1) // 2
-    tail = limit - head
-    return list(range(head)) + list(range(n - tail, n)), n - limit
+    chosen = np.argsort(-score, kind="stable")[:limit]
+    return sorted(int(j) for j in chosen), n - limit
 
 
-def _hex_alpha(colour: str, strength: float) -> str:
-    return f"{colour}{int(round(255 * (0.12 + 0.88 * strength))):02x}"
+def edge_style(x: float, largest: float) -> dict[str, str]:
+    """Colour and pen width of an edge standing for the number x, on the scale where |x| = `largest`
+    is the widest: blue for x >= 0, red for x < 0; width and opacity grow with |x|."""
+    strength = min(abs(x) / largest, 1.0) if largest > 0 else 0.0
+    alpha = int(round(255 * (0.12 + 0.88 * strength)))
+    return {"color": f"{POSITIVE if x >= 0 else NEGATIVE}{alpha:02x}",
+            "width": f"{MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * strength:.2f}"}
 
 
 def _shade(level: float) -> tuple[str, str]:
@@ -148,13 +171,19 @@ def _shade(level: float) -> tuple[str, str]:
     return f"#{r:02x}{g:02x}{b:02x}", ("white" if level > 0.55 else "black")
 
 
-def _layer_title(l: int, L: int, n: int) -> str:
+def _layer_title(l: int, L: int, n: int, hidden: int, by_activation: bool) -> str:
     kind = "input" if l == 0 else "output" if l == L else "hidden"
-    return f"layer {l} ({kind}): {n} neuron{'s' if n != 1 else ''}"
+    title = f"layer {l} ({kind}): {n} neuron{'s' if n != 1 else ''}"
+    if hidden:
+        which = "mean activation" if by_activation else "sum of |edges|"
+        title += f"\\ndrawn: the {n - hidden} with the largest {which}"
+    return title
 
 
-def _neuron_style(l: int, j: int, layer_before: _Layer | None, stats: dict | None) -> dict[str, str]:
-    """Label, fill and tooltip of neuron j of layer l."""
+def _neuron_style(
+    l: int, j: int, layer_before: _Layer | None, stats: dict | None, last: bool
+) -> dict[str, str]:
+    """Label, fill, tooltip and marks of neuron j of layer l."""
     style = {"label": str(j), "tooltip": f"neuron {j} of layer {l}"}
     if layer_before is not None:
         style["tooltip"] += f"; b = {layer_before.b[j]:.4g}"
@@ -166,11 +195,15 @@ def _neuron_style(l: int, j: int, layer_before: _Layer | None, stats: dict | Non
     fill, font = _shade(stats["level"][j])
     style.update(label=f"{mean:.2f}", style="filled", fillcolor=fill, fontcolor=font)
     style["tooltip"] += f"; mean activation {mean:.4g} over {stats['m']} example(s)"
-    slope = stats.get("slope")
-    if slope is not None:
-        style["tooltip"] += f"; sigma'(z) at {slope[j]:.0%} of its maximum"
-        if slope[j] < SATURATION_THRESHOLD:
+    share = stats.get("saturated")
+    if share is not None:
+        style["tooltip"] += f"; saturated on {share[j]:.0%} of them"
+        if share[j] >= SATURATED_SHARE:
             style.update(color=SATURATED_BORDER, penwidth="3", tooltip=style["tooltip"] + " (saturated)")
+            return style
+    if not last and abs(mean) < LOW_ACTIVATION:
+        style.update(color=LOW_ACTIVATION_BORDER, penwidth="2", style="filled,dashed",
+                     tooltip=style["tooltip"] + " (low activation)")
     return style
 
 
@@ -185,34 +218,61 @@ def _activation_names(mlp: Any, L: int) -> list[str | None]:
 
 def _activation_stats(a: np.ndarray, activation: str | None) -> dict:
     """Per-neuron mean activation and its shade level; when sigma is known (layers l >= 1), the
-    mean over the batch of sigma'(z) relative to its maximum."""
+    share of the batch on which sigma'(z) is below SATURATED_SLOPE of its maximum."""
     mean = a.mean(axis=0)
     in_unit_range = a.size > 0 and a.min() >= 0.0 and a.max() <= 1.0
     scale = 1.0 if in_unit_range else max(float(np.abs(a).max(initial=0.0)), 1e-300)
     stats = {"mean": mean, "level": np.abs(mean) / scale, "m": a.shape[0]}
     if activation in _RELATIVE_SLOPE:
-        stats["slope"] = _RELATIVE_SLOPE[activation](a).mean(axis=0)
+        stats["saturated"] = (_RELATIVE_SLOPE[activation](a) < SATURATED_SLOPE).mean(axis=0)
     return stats
 
 
-def _legend(weights: str, activations: bool, saturation: bool) -> str:
-    """The graph's caption: what colours, widths and shades mean."""
+def _saturation_words(sigmas: list[str | None]) -> str:
+    """The saturation threshold as numbers, for the activations the network uses."""
+    known = sorted({s for s in sigmas if s in _LARGEST_SLOPE})
+    limits = ", ".join(f"{s}: sigma'(z) < {SATURATED_SLOPE * _LARGEST_SLOPE[s]:.3g}" for s in known)
+    return f"sigma'(z) below {SATURATED_SLOPE:.0%} of its maximum ({limits})"
+
+
+def _legend(weights: str, largest: list[float], activations: bool, sigmas: list[str | None]) -> str:
+    """The graph's caption: what colours, widths, shades and rings mean, with the edges' scale."""
     symbol = "w" if weights == "value" else "dC/dw"
     what = "weight w" if weights == "value" else "gradient dC/dw of the last backward pass"
+    per_layer = ", ".join(f"layer {l} {x:.3g}" for l, x in enumerate(largest, start=1))
     lines = [
-        f"edges: {what}; blue > 0, red < 0; width and opacity grow with |{symbol}| "
-        "(relative to the largest in the layer, given in its title)",
+        f"edges: {what}; blue > 0, red < 0; width and opacity grow with |{symbol}|, on one scale for the "
+        f"whole network: full width {MAX_WIDTH:g} pt = |{symbol}| {max(largest, default=0.0):.3g}",
+        f"largest |{symbol}| into each layer: {per_layer}",
     ]
     if not activations:
         lines.append("neurons: index j within the layer (0-based)")
     else:
         lines.append("neurons: mean activation over the batch, from white (0) to dark orange (1)")
-        if saturation:
+        if any(s in _RELATIVE_SLOPE for s in sigmas):
             lines.append(
-                f"red ring: saturated neuron, sigma'(z) below {SATURATION_THRESHOLD:.0%} "
-                "of its maximum (weights into it learn slowly)"
+                f"red ring: saturated neuron, {_saturation_words(sigmas)} on at least "
+                f"{SATURATED_SHARE:.0%} of the batch (weights into it learn slowly)"
             )
+        lines.append(
+            f"dashed grey ring: low activation, mean |a| < {LOW_ACTIVATION:g} "
+            "(weights out of it learn slowly)"
+        )
     return "\\l".join(lines) + "\\l"
+
+
+def drawn_neurons(
+    mlp: Any, *, weights: str = "value", activations: Sequence[Any] | None = None,
+    max_neurons_per_layer: int = 10,
+) -> list[list[int]]:
+    """The indices of the neurons `draw_network` draws in each layer, called the same way."""
+    _check_limit(max_neurons_per_layer)
+    layers = _read_layers(mlp)
+    sizes = _layer_sizes(mlp, layers)
+    edge_numbers = _edge_numbers(layers, weights)
+    batch = None if activations is None else _batch_activations(activations, sizes)
+    return [_shown_neurons(n, max_neurons_per_layer, _scores(l, edge_numbers, batch))[0]
+            for l, n in enumerate(sizes)]
 
 
 def draw_network(
@@ -227,14 +287,18 @@ def draw_network(
 
     Edge k -> j into layer l stands for w^l_{jk}. With `weights="value"` it is coloured by the
     sign of w^l_{jk} and sized by |w^l_{jk}|; with `weights="grad"` by dC/dw^l_{jk} from the
-    last backward pass (a clear error if none ran). Sizes are relative to the largest in the
-    layer. `activations`, the list a^0 .. a^L for a batch (each (m, n_l), as `nn.backprop`
-    returns), shades each neuron by its mean activation (relative to the layer's largest |a|
-    when the layer's activations leave [0, 1]) and rings saturated neurons in red: those
-    whose sigma'(z), averaged over the batch, is under 20% of its maximum (for sigmoid, tanh
-    and relu layers). A layer with more than `max_neurons_per_layer` neurons shows its first
-    and last few and one node saying how many are hidden.
-    Node names: `l<l>_n<j>` for neuron j of layer l, `l<l>_more` for the hidden ones.
+    last backward pass (a clear error if none ran). Widths are on one scale for the whole
+    network (the legend gives it and each layer's largest value), so a layer whose gradients
+    are ten times smaller is drawn ten times thinner. `activations`, the list a^0 .. a^L for a
+    batch (each (m, n_l), as `nn.backprop` returns), shades each neuron by its mean activation
+    (relative to the layer's largest |a| when the layer's activations leave [0, 1]), rings in
+    red the saturated neurons (sigma'(z) below 5% of its maximum on at least 90% of the batch,
+    for sigmoid, tanh and relu layers) and in dashed grey the low-activation ones (mean |a|
+    below 0.05, outside the output layer).
+    A layer with more than `max_neurons_per_layer` neurons shows the most informative ones (the
+    input layer with a batch: the largest mean activations; otherwise the largest sum of |edge|
+    numbers through the neuron) and one node saying how many are not drawn.
+    Node names: `l<l>_n<j>` for neuron j of layer l, `l<l>_more` for the ones not drawn.
     """
     _check_limit(max_neurons_per_layer)
     layers = _read_layers(mlp)
@@ -242,8 +306,10 @@ def draw_network(
     edge_numbers = _edge_numbers(layers, weights)
     sigmas = _activation_names(mlp, len(layers))
     batch = None if activations is None else _batch_activations(activations, sizes)
-    shown = [_shown_neurons(n, max_neurons_per_layer) for n in sizes]
-    legend = _legend(weights, batch is not None, any(s in _RELATIVE_SLOPE for s in sigmas))
+    shown = [_shown_neurons(n, max_neurons_per_layer, _scores(l, edge_numbers, batch))
+             for l, n in enumerate(sizes)]
+    largest = [float(np.abs(numbers).max(initial=0.0)) for numbers in edge_numbers]
+    legend = _legend(weights, largest, batch is not None, sigmas)
 
     dot = graphviz.Digraph("network")
     dot.attr(rankdir=rankdir, ranksep="1.6", nodesep="0.08", splines="line", fontname="Helvetica",
@@ -252,13 +318,14 @@ def draw_network(
     L = len(layers)
     for l, n in enumerate(sizes):
         stats = None if batch is None else _activation_stats(batch[l], sigmas[l - 1] if l else None)
-        title = _layer_title(l, L, n)
+        title = _layer_title(l, L, n, shown[l][1], l == 0 and batch is not None)
         if l >= 1:
-            largest = float(np.abs(edge_numbers[l - 1]).max(initial=0.0))
-            title += f"\\nmax |{'w' if weights == 'value' else 'dC/dw'}| into it: {largest:.3g}"
-        _draw_layer(dot, l, title, shown[l], layers[l - 1] if l else None, stats)
+            title += f"\\nmax |{'w' if weights == 'value' else 'dC/dw'}| into it: {largest[l - 1]:.3g}"
+        _draw_layer(dot, l, title, shown[l], layers[l - 1] if l else None, stats, l == L)
+    scale = max(largest, default=0.0)
     for l in range(1, L + 1):
-        _draw_weights(dot, l, shown[l - 1][0], shown[l][0], edge_numbers[l - 1], layers[l - 1].W, weights)
+        _draw_weights(dot, l, shown[l - 1][0], shown[l][0], edge_numbers[l - 1], layers[l - 1].W, weights,
+                      scale)
     return dot
 
 
@@ -271,35 +338,33 @@ def _check_limit(max_neurons_per_layer: Any) -> None:
 
 
 def _draw_layer(dot: graphviz.Digraph, l: int, title: str, shown: tuple[list[int], int],
-                layer_before: _Layer | None, stats: dict | None) -> None:
-    """Layer l as a column: its title, then its neurons in index order, the hidden ones summarised."""
+                layer_before: _Layer | None, stats: dict | None, last: bool) -> None:
+    """Layer l as a column: its title, its drawn neurons in index order, then how many are not drawn."""
     indices, hidden = shown
     with dot.subgraph(name=f"layer_{l}") as column:
         column.attr(rank="same")
         column.node(f"l{l}_title", title, shape="plaintext", fixedsize="false", fontsize="10")
         names = [f"l{l}_title"]
-        for position, j in enumerate(indices):
-            if hidden and position == (len(indices) + 1) // 2:
-                column.node(f"l{l}_more", f"... {hidden:,} more", shape="plaintext", fixedsize="false",
-                            tooltip=f"{hidden:,} neurons of layer {l} not drawn")
-                names.append(f"l{l}_more")
-            column.node(f"l{l}_n{j}", **_neuron_style(l, j, layer_before, stats))
+        for j in indices:
+            column.node(f"l{l}_n{j}", **_neuron_style(l, j, layer_before, stats, last))
             names.append(f"l{l}_n{j}")
+        if hidden:
+            column.node(f"l{l}_more", f"... {hidden:,} more", shape="plaintext", fixedsize="false",
+                        tooltip=f"{hidden:,} neurons of layer {l} not drawn")
+            names.append(f"l{l}_more")
         for upper, lower in zip(names, names[1:], strict=False):
             column.edge(upper, lower, style="invis")  # flat edges keep the column in index order
 
 
 def _draw_weights(dot: graphviz.Digraph, l: int, sources: list[int], targets: list[int],
-                  numbers: np.ndarray, W: np.ndarray, weights: str) -> None:
-    """The edges k -> j of layer l between drawn neurons, styled by `numbers` (w or dC/dw)."""
-    largest = float(np.abs(numbers).max(initial=0.0))
+                  numbers: np.ndarray, W: np.ndarray, weights: str, scale: float) -> None:
+    """The edges k -> j of layer l between drawn neurons, styled by `numbers` (w or dC/dw) on `scale`."""
     for j in targets:
         for k in sources:
             x = float(numbers[j, k])
-            strength = abs(x) / largest if largest > 0 else 0.0
             tooltip = f"w^{l}_({j},{k}) = {W[j, k]:.4g}"
             if weights == "grad":
                 tooltip += f"; dC/dw = {x:.4g}"
-            colour = _hex_alpha(POSITIVE if x >= 0 else NEGATIVE, strength)
-            dot.edge(f"l{l - 1}_n{k}", f"l{l}_n{j}", color=colour, penwidth=f"{0.25 + 3.75 * strength:.2f}",
+            style = edge_style(x, scale)
+            dot.edge(f"l{l - 1}_n{k}", f"l{l}_n{j}", color=style["color"], penwidth=style["width"],
                      arrowhead="none", tooltip=tooltip)

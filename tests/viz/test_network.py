@@ -48,6 +48,19 @@ def neuron(l: int, j: int) -> str:
 sizes_strategy = st.lists(st.integers(1, 9), min_size=2, max_size=4)
 
 
+def informative(mlp: SimpleNamespace, l: int, limit: int) -> list[int]:
+    """The `limit` neurons of layer l with the largest sum of |w| through them (ties: lower index)."""
+    Ws = [np.abs(layer.W.data) for layer in mlp.layers]
+    n = Ws[0].shape[1] if l == 0 else Ws[l - 1].shape[0]
+    score = np.zeros(n)
+    if l >= 1:
+        score += Ws[l - 1].sum(axis=1)
+    if l < len(Ws):
+        score += Ws[l].sum(axis=0)
+    ranked = sorted(range(n), key=lambda j: (-score[j], j))
+    return sorted(ranked[:limit])
+
+
 @given(sizes_strategy, st.integers(2, 6), st.integers(0, 2**16))
 def test_layers_of_neurons_with_one_edge_per_drawn_weight(sizes, limit, seed):
     mlp = stand_in_mlp(sizes, seed)
@@ -57,14 +70,14 @@ def test_layers_of_neurons_with_one_edge_per_drawn_weight(sizes, limit, seed):
         drawn = sorted(int(name.split("_n")[1]) for name in dot.nodes if name.startswith(f"l{l}_n"))
         assert len(drawn) == min(n, limit)
         if n > limit:
-            head = (limit + 1) // 2
-            assert drawn == list(range(head)) + list(range(n - (limit - head), n))  # first and last few
+            assert drawn == informative(mlp, l, limit)  # the neurons with the largest |w| through them
             assert dot.nodes[f"l{l}_more"]["label"] == f"... {n - limit:,} more"
         else:
             assert drawn == list(range(n)) and f"l{l}_more" not in dot.nodes
         title = dot.nodes[f"l{l}_title"]["label"]
         assert title.startswith(f"layer {l} (") and f"): {n} neuron" in title
         shown.append(drawn)
+    assert viz.drawn_neurons(mlp, max_neurons_per_layer=limit) == shown
     expected = {
         (neuron(l - 1, k), neuron(l, j)) for l in range(1, len(sizes)) for j in shown[l] for k in shown[l - 1]
     }
@@ -79,13 +92,13 @@ def edge_style(attributes: dict[str, str]) -> tuple[str, float, int]:
 
 
 def check_edges_follow(dot, numbers: list[np.ndarray]) -> None:
-    """Colour by sign, width and opacity growing with |x|, the largest in each layer widest."""
+    """Colour by sign, width and opacity growing with |x|, on one scale for the whole network."""
+    largest = max(np.abs(x).max() for x in numbers)
     for (tail, head), attributes in weight_edges(dot).items():
         l, j, k = int(head[1 : head.index("_")]), int(head.split("_n")[1]), int(tail.split("_n")[1])
         x = numbers[l - 1][j, k]
         colour, width, alpha = edge_style(attributes)
         assert colour == (viz.network.POSITIVE if x >= 0 else viz.network.NEGATIVE)
-        largest = np.abs(numbers[l - 1]).max()
         strength = abs(x) / largest if largest > 0 else 0.0
         assert width == pytest.approx(0.25 + 3.75 * strength, abs=0.006)
         assert alpha == round(255 * (0.12 + 0.88 * strength))
@@ -117,6 +130,7 @@ def test_grad_mode_is_not_the_value_mode():
     by_grad = weight_edges(parse_dot(viz.draw_network(mlp, weights="grad").source))
     assert edge_style(by_value[("l0_n0", "l1_n0")])[:2] == (viz.network.POSITIVE, 4.0)
     assert edge_style(by_grad[("l0_n0", "l1_n0")])[:2] == (viz.network.POSITIVE, 0.25)
+    assert "full width 4 pt = |dC/dw| 3" in viz.draw_network(mlp, weights="grad").source
     assert edge_style(by_grad[("l0_n1", "l1_n0")])[:2] == (viz.network.POSITIVE, 4.0)
     assert edge_style(by_grad[("l0_n0", "l1_n1")])[:2] == (viz.network.NEGATIVE, 1.5)
     assert "dC/dw = 3" in by_grad[("l0_n1", "l1_n0")]["tooltip"]
@@ -167,7 +181,9 @@ def test_saturated_neurons_are_ringed_and_the_book_observations_show_in_the_grad
     dot = parse_dot(digraph.source)
     assert dot.nodes[neuron(1, 1)]["color"] == viz.network.SATURATED_BORDER
     assert "(saturated)" in dot.nodes[neuron(1, 1)]["tooltip"]
-    assert "color" not in dot.nodes[neuron(1, 0)] and "color" not in dot.nodes[neuron(0, 2)]
+    assert "color" not in dot.nodes[neuron(1, 0)]
+    assert dot.nodes[neuron(0, 2)]["color"] == viz.network.LOW_ACTIVATION_BORDER  # always off: marked too
+    assert "(low activation)" in dot.nodes[neuron(0, 2)]["tooltip"]
     edges = weight_edges(dot)
     for k in range(3):  # into the saturated neuron: thin
         assert edge_style(edges[(neuron(0, k), neuron(1, 1))])[1] < 0.3
@@ -218,6 +234,10 @@ def test_a_784_input_layer_is_summarised_and_renders(tmp_path):
     digraph = viz.draw_network(mlp, weights="grad", activations=activations)
     dot = parse_dot(digraph.source)
     assert dot.nodes["l0_more"]["label"] == "... 774 more"
+    means = X.mean(axis=0)
+    drawn = [int(name.split("_n")[1]) for name in dot.nodes if name.startswith("l0_n")]
+    assert sorted(means[drawn]) == sorted(np.sort(means)[-10:])  # the inputs with the largest mean activation
+    assert "drawn: the 10 with the largest mean activation" in dot.nodes["l0_title"]["label"]
     assert dot.nodes["l1_more"]["label"] == "... 20 more"
     assert "l2_more" not in dot.nodes
     assert len(weight_edges(dot)) == 10 * 10 + 10 * 10
@@ -259,4 +279,31 @@ def test_the_real_nn_mlp_output_activation_decides_the_output_saturation_rings()
     dot = parse_dot(viz.draw_network(mlp, activations=arrays).source)
     # softmax is not elementwise: no saturation ring on the output layer
     assert all("sigma'(z)" not in dot.nodes[neuron(2, j)]["tooltip"] for j in range(2))
-    assert all(re.search(r"sigma'\(z\) at \d+%", dot.nodes[neuron(1, j)]["tooltip"]) for j in range(3))
+    assert all(re.search(r"saturated on \d+% of them", dot.nodes[neuron(1, j)]["tooltip"]) for j in range(3))
+
+
+def test_widths_share_one_scale_so_a_layer_with_ten_times_smaller_gradients_is_thinner():
+    mlp = stand_in_mlp([2, 2, 2])
+    mlp.layers[0].W.grad = np.full((2, 2), 0.01)
+    mlp.layers[1].W.grad = np.full((2, 2), 0.1)
+    digraph = viz.draw_network(mlp, weights="grad")
+    edges = weight_edges(parse_dot(digraph.source))
+    assert edge_style(edges[(neuron(1, 0), neuron(2, 0))])[1] == 4.0
+    assert edge_style(edges[(neuron(0, 0), neuron(1, 0))])[1] == pytest.approx(0.25 + 3.75 * 0.1, abs=0.006)
+    assert "largest |dC/dw| into each layer: layer 1 0.01, layer 2 0.1" in digraph.source
+
+
+@given(st.floats(0.0, 1.0), st.integers(0, 2**16))
+def test_a_neuron_is_ringed_as_saturated_only_when_most_of_the_batch_saturates_it(share, seed):
+    """sigma'(z) below 5% of its maximum (|z| > 4.4 for sigmoid) on at least 90% of the examples."""
+    m = 20
+    saturated = int(round(share * m))
+    a_hidden = np.full((m, 1), 0.5)
+    a_hidden[:saturated, 0] = 0.999  # sigma'(z) / max = 4 a (1 - a) = 0.004
+    mlp = stand_in_mlp([1, 1, 1], seed)
+    activations = [np.full((m, 1), 0.5), a_hidden, np.full((m, 1), 0.5)]
+    digraph = viz.draw_network(mlp, activations=activations)
+    node = parse_dot(digraph.source).nodes[neuron(1, 0)]
+    assert (node.get("color") == viz.network.SATURATED_BORDER) == (saturated / m >= 0.9)
+    assert f"saturated on {saturated / m:.0%} of them" in node["tooltip"]
+    assert "sigmoid: sigma'(z) < 0.0125" in digraph.source and "at least 90% of the batch" in digraph.source
