@@ -10,8 +10,8 @@
     >>> bool(np.allclose(mlp.layers[0].W.grad, nabla_w[0]))
     True
 
-Training: `nn.train.fit` / `nn.train.Trainer`, and the command `python -m nn.train`.
-Data: `nn.data` (MNIST and built-in synthetic sets).
+Training: `nn.train.fit` / `nn.train.Trainer` (defined in `nn.training`), and the command
+`python -m nn.train`; a run's folder: `nn.rundir`. Data: `nn.data` (MNIST and built-in synthetic sets).
 """
 
 from .backprop import BackpropResult, backprop, feedforward
