@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,plot]"
 	@touch $@
 
+# The shared MNIST file, when it is beside the checkout, goes into the user cache, where
+# `python -m nn.train` finds it (copied after checking its SHA-256).
 demo: $(STAMP)
+	$(if $(wildcard ../shared/data/mnist.npz),$(PY) -m nn.data cache ../shared/data/mnist.npz)
 	$(PY) demo.py
 
 test: $(STAMP) dot browser

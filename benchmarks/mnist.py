@@ -13,7 +13,8 @@
      per-example   the book's network.py, written again here step for step: column vectors,
                    one example at a time, zero-filled gradient lists, sigma'(z) recomputed
                    from z, gradients summed over the mini-batch, np.dot for the products
-   Reported: best test accuracy (target >= 95%), and seconds per training epoch (evaluation
+   Reported: the test accuracy at the epoch of best validation accuracy (target >= 95%; the
+   test set never chooses the epoch), and seconds per training epoch (evaluation
    excluded), the median over epochs; ratios are medians of the per-epoch ratios. Targets:
    the engine at least 8x faster than the per-example loop, at most 1.3x the closed form.
    The per-example loop runs only its first --loop-epochs epochs (it is slow).
@@ -27,7 +28,8 @@
    weights (the same initial weights, rounded), reported beside the float64 figures and
    never in place of them (the targets are judged in float64, the book's precision).
 2. The book's chapter 3 run: [784, 100, 10], cross-entropy, L2 regularisation lmbda 5.0,
-   mini-batches of 10, 60 epochs, by the engine (target >= 98% best test accuracy). By default
+   mini-batches of 10, 60 epochs, by the engine (target >= 98% test accuracy at the epoch of
+   best validation accuracy). By default
    eta starts at 0.5 and is halved whenever the validation accuracy has not improved for 5
    epochs (the book's learning-rate schedule): with a constant eta the runs here peaked at
    97.72% (eta 0.5), 97.88% (eta 0.1) and 97.99% (eta 0.1, momentum 0.5). The settings are printed.
@@ -259,7 +261,7 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
         result["implementations"][r.name] = {
             "epochs": len(r.wall), "seconds_per_epoch_wall": statistics.median(r.wall),
             "seconds_per_epoch_cpu": statistics.median(r.cpu),
-            "best_test_accuracy": max(r.test) / n_test, "test_accuracy_at_best_val": r.test[best] / n_test,
+            "best_val_epoch": best + 1, "test_accuracy_at_best_val": r.test[best] / n_test,
             "val_correct": r.val, "test_correct": r.test, "wall": r.wall, "cpu": r.cpu,
         }
     result["loop_over_engine_wall"] = median_ratio(loop.wall, engine.wall)
@@ -269,13 +271,13 @@ def summarise_nielsen(runners: list[Runner], data: Dataset) -> dict:
     result["loop_over_floor_wall"] = median_ratio(loop.wall, floor.wall)
     result["engine_over_floor_wall"] = median_ratio(engine.wall, floor.wall)
     result["closed_over_floor_wall"] = median_ratio(closed.wall, floor.wall)
-    print("\n  implementation   s/epoch (wall)  s/epoch (cpu)  best test acc.  test acc. at best val")
+    print("\n  implementation   s/epoch (wall)  s/epoch (cpu)  best val. epoch  test acc. at best val")
     for name, r in result["implementations"].items():
         print(f"  {name:15s}  {r['seconds_per_epoch_wall']:14.3f}  {r['seconds_per_epoch_cpu']:13.3f}  "
-              f"{r['best_test_accuracy']:14.2%}  {r['test_accuracy_at_best_val']:21.2%}")
-    best = result["implementations"]["engine"]["best_test_accuracy"]
-    print(f"  engine best test accuracy {best:.2%}  (target >= {TARGET_ACCURACY:.0%}: "
-          f"{verdict(best >= TARGET_ACCURACY)})")
+              f"{r['best_val_epoch']:14d}  {r['test_accuracy_at_best_val']:21.2%}")
+    best = result["implementations"]["engine"]["test_accuracy_at_best_val"]
+    print(f"  engine test accuracy at its best validation epoch {best:.2%}  "
+          f"(target >= {TARGET_ACCURACY:.0%}: {verdict(best >= TARGET_ACCURACY)})")
     print(f"  per-example / engine: {result['loop_over_engine_wall']:.1f}x wall, "
           f"{result['loop_over_engine_cpu']:.1f}x cpu  (target >= {TARGET_LOOP_RATIO:g}x: "
           f"{verdict(result['loop_over_engine_wall'] >= TARGET_LOOP_RATIO)})")
@@ -317,12 +319,11 @@ def cross_entropy_run(data: Dataset, args: argparse.Namespace) -> dict:
     trainer = Trainer(model, "cross-entropy", optimizer, backend="engine", batch_size=10, seed=seed,
                       progress=False)
     metrics = train_with_schedule(trainer, data, args.ce_epochs, args.ce_schedule)
-    best = metrics["summary"]["best_test_accuracy"]
-    print(f"  best test accuracy {best:.2%} (target >= {TARGET_CE_ACCURACY:.0%}: "
-          f"{verdict(best >= TARGET_CE_ACCURACY)}); at the best validation epoch "
-          f"({metrics['summary']['best_epoch']}): {metrics['summary']['test_accuracy_at_best_val']:.2%}; "
+    best = metrics["summary"]["test_accuracy_at_best_val"]
+    print(f"  test accuracy at the best validation epoch ({metrics['summary']['best_epoch']}): {best:.2%} "
+          f"(target >= {TARGET_CE_ACCURACY:.0%}: {verdict(best >= TARGET_CE_ACCURACY)}); "
           f"{statistics.median(metrics['train_seconds']):.2f} s per epoch")
-    return {"settings": settings, "best_test_accuracy": best, "summary": metrics["summary"],
+    return {"settings": settings, "test_accuracy_at_best_val": best, "summary": metrics["summary"],
             "test_accuracy": metrics["test_accuracy"], "val_accuracy": metrics["val_accuracy"],
             "seconds_per_epoch": statistics.median(metrics["train_seconds"])}
 

@@ -1,4 +1,4 @@
-"""nn: modules, costs, SGD and the closed-form BP1-BP4 reference, in Nielsen's notation.
+"""nn: modules, costs, optimisers and the closed-form BP1-BP4 reference, in Nielsen's notation.
 
     >>> import numpy as np
     >>> from nn import MLP, QuadraticCost, backprop
@@ -10,8 +10,8 @@
     >>> bool(np.allclose(mlp.layers[0].W.grad, nabla_w[0]))
     True
 
-Training: `nn.train.fit` / `nn.train.Trainer`, and the command `python -m nn.train`.
-Data: `nn.data` (MNIST and built-in synthetic sets).
+Training: `nn.train.fit` / `nn.train.Trainer` (defined in `nn.training`), and the command
+`python -m nn.train`; a run's folder: `nn.rundir`. Data: `nn.data` (MNIST and built-in synthetic sets).
 """
 
 from .backprop import BackpropResult, backprop, feedforward
@@ -30,10 +30,11 @@ from .module import (
     get_activation,
     init_parameters,
 )
-from .optim import SGD
+from .optim import SGD, Adam, Optimizer, RMSprop
 
 __all__ = [
-    "MLP", "SGD", "Activation", "BackpropResult", "Cost", "CrossEntropyCost", "Linear",
-    "LogLikelihoodCost", "ModelFileError", "Module", "QuadraticCost", "ReLU", "Sequential", "Sigmoid",
-    "Softmax", "Tanh", "backprop", "feedforward", "get_activation", "get_cost", "init_parameters",
+    "MLP", "SGD", "Activation", "Adam", "BackpropResult", "Cost", "CrossEntropyCost", "Linear",
+    "LogLikelihoodCost", "ModelFileError", "Module", "Optimizer", "QuadraticCost", "RMSprop", "ReLU",
+    "Sequential", "Sigmoid", "Softmax", "Tanh", "backprop", "feedforward", "get_activation", "get_cost",
+    "init_parameters",
 ]

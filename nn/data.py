@@ -8,8 +8,14 @@ MNIST is found, in this order:
 
 1. the `path` argument (the `--data` flag of `python -m nn.train`);
 2. the `MNIST_PATH` environment variable;
-3. the cache directory, `$XDG_CACHE_HOME/backprop-lab` or `~/.cache/backprop-lab`;
-4. a download into that cache (over HTTPS, checked against a SHA-256, written atomically).
+3. the cache directory, the operating system's user cache folder for backprop-lab
+   (`$XDG_CACHE_HOME/backprop-lab` or `~/.cache/backprop-lab` on Linux; `default_cache_dir()`);
+4. a download into that cache by `pooch` (checked against a known SHA-256, written atomically,
+   retried, with a progress bar on stderr).
+
+`python -m nn.data cache FILE` copies an MNIST `.npz` file into the cache after checking that its
+SHA-256 is that of a known MNIST file (`KNOWN_MNIST_FILES`); `make demo` does so with
+`../shared/data/mnist.npz` when it is there.
 
 A path may be an `.npz` file or a directory. An `.npz` holds either the split arrays
 `x_train, y_train, x_val, y_val, x_test, y_test` (the layout of `../shared/data/mnist.npz`) or the
@@ -22,32 +28,34 @@ Errors. Anything wrong with the data raises `DataError` (a `ValueError`) whose m
 file (or URL) was at fault, what was expected there, and how to provide MNIST:
 
 - a missing file or directory: "MNIST file not found: PATH (given by ...)";
-- a file that is not a readable archive, or is truncated: "... could not be read as an .npz archive";
+- a file that is not an `.npz` archive says what it is instead (empty, a text file, ...); a
+  truncated archive "could not be read as an .npz archive (it is truncated or corrupt ...)";
   IDX files: "... is not an IDX file", "... is truncated";
 - wrong arrays, shapes, dtypes or label values: "x_train in PATH has shape (10, 784), expected ...";
-- a failed download: "downloading URL failed: ...", "the download of URL stopped after N of M bytes",
-  "the file downloaded from URL fails its SHA-256 check: expected ..., got ...";
-- nothing found and downloading turned off: "MNIST was not found: ...".
+- a failed download: "downloading URL failed: ...", "the file downloaded from URL fails its
+  SHA-256 check ...".
+
+When MNIST cannot be had at all (nothing found, and no download possible: turned off, or the
+network failed), the error is the subclass `MnistUnavailableError`; a file that was found but is
+wrong is never that.
 
 Pickled objects are never loaded (`allow_pickle=False` everywhere).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
-import hashlib
-import http.client
 import ipaddress
+import logging
 import os
+import shutil
 import struct
 import sys
-import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
-import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
@@ -55,12 +63,17 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import DTypeLike
 
+from .files import NpzError, current_umask, file_sha256, read_npz, write_atomically
+
 __all__ = [
+    "KNOWN_MNIST_FILES",
     "MNIST_SHA256",
     "MNIST_URL",
     "SYNTHETIC_SETS",
     "DataError",
     "Dataset",
+    "MnistUnavailableError",
+    "cache_mnist",
     "default_cache_dir",
     "load_dataset",
     "load_mnist",
@@ -77,9 +90,19 @@ __all__ = [
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
+# The 50,000 / 10,000 / 10,000 split of the same images as one .npz of six uint8 arrays
+# (`../shared/data/mnist.npz`, described by the README beside it).
+SPLIT_MNIST_SHA256 = "b5a17fef2e82180a4880303ef86d4f015c74d597b03cc02ebae87bcde426f94f"
+KNOWN_MNIST_FILES = {
+    MNIST_SHA256: "MNIST as four arrays, 60,000 training and 10,000 test images (" + MNIST_URL + ")",
+    SPLIT_MNIST_SHA256: "MNIST in the book's 50,000 / 10,000 / 10,000 split, as six arrays",
+}
+
 CACHE_FILENAME = "mnist.npz"
-DOWNLOAD_TIMEOUT_SECONDS = 20.0  # per connect or read, not for the whole transfer
-_CHUNK_BYTES = 1 << 16
+CACHE_APP_NAME = "backprop-lab"
+DOWNLOAD_TIMEOUT_SECONDS = 15.0  # per connect or read, not for the whole transfer
+DOWNLOAD_RETRIES = 2  # further attempts after a failed one (pooch waits 1 s, then 2 s)
+_CHUNK_BYTES = 1 << 14
 
 N_TRAIN, N_VAL, N_TEST = 50_000, 10_000, 10_000
 N_ORIGINAL_TRAIN = N_TRAIN + N_VAL
@@ -102,6 +125,10 @@ _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 class DataError(ValueError):
     """Data could not be loaded: the message names the file, what was expected, and how to provide it."""
+
+
+class MnistUnavailableError(DataError):
+    """MNIST was found nowhere and could not be downloaded (turned off, or the network failed)."""
 
 
 @dataclass(frozen=True)
@@ -147,9 +174,11 @@ class Dataset:
 
 
 def default_cache_dir() -> Path:
-    """Where a downloaded MNIST is kept: `$XDG_CACHE_HOME/backprop-lab`, else `~/.cache/backprop-lab`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "backprop-lab"
+    """Where a downloaded MNIST is kept: the user cache folder of the operating system, for backprop-lab
+    (on Linux `$XDG_CACHE_HOME/backprop-lab`, else `~/.cache/backprop-lab`), as `pooch.os_cache` gives it."""
+    import pooch  # imported when needed: it takes a while to import
+
+    return Path(pooch.os_cache(CACHE_APP_NAME)).expanduser()
 
 
 def load_mnist(
@@ -169,7 +198,8 @@ def load_mnist(
     at `path`, then `$MNIST_PATH`, then in `cache_dir` (default: `default_cache_dir()`), and, if
     `download`, fetched from `url` (default `MNIST_URL`) into the cache after checking its SHA-256
     (`sha256`, required for a URL other than the default). `limit` keeps only the first `limit`
-    examples of each split, for quick runs. Raises `DataError` when MNIST cannot be loaded.
+    examples of each split, for quick runs. Raises `DataError` when MNIST cannot be loaded, the
+    subclass `MnistUnavailableError` when it was found nowhere and could not be downloaded.
     """
     float_dtype = _float_dtype(dtype)
     _check_limit(limit)
@@ -178,7 +208,7 @@ def load_mnist(
     try:
         raw = _locate_and_read(path, cache, download, source_url, expected_sha256)
     except DataError as exc:
-        raise DataError(f"{exc}\n{_how_to_provide(cache)}") from exc
+        raise type(exc)(f"{exc}\n{_how_to_provide(cache)}") from exc
     return _mnist_dataset(raw, float_dtype, limit)
 
 
@@ -262,8 +292,9 @@ def _how_to_provide(cache: Path) -> str:
         "To provide MNIST: pass its path with --data PATH (python -m nn.train) or load_mnist(path=...), "
         "or set the MNIST_PATH environment variable, to an .npz file (arrays x_train, y_train, x_val, "
         "y_val, x_test, y_test of uint8, or the four arrays x_train, y_train, x_test, y_test with 60,000 "
-        f"training images) or to a directory of the IDX files ({idx_names}); or put {CACHE_FILENAME} in "
-        f"the cache directory {cache}, where it is downloaded from {MNIST_URL} when online."
+        f"training images) or to a directory of the IDX files ({idx_names}); or copy a known MNIST file "
+        f"into the cache directory {cache} with `python -m nn.data cache FILE`; or go online: it is "
+        f"downloaded there from {MNIST_URL}."
     )
 
 
@@ -285,11 +316,11 @@ def _locate_and_read(path: str | os.PathLike[str] | None, cache: Path, download:
         except DataError as exc:
             raise DataError(f"{exc}\nDelete {cached} to download a fresh copy.") from exc
     if not download:
-        raise DataError(
+        raise MnistUnavailableError(
             f"MNIST was not found: no path was given, MNIST_PATH is not set, the cache directory {cache} "
             f"holds no {CACHE_FILENAME} (nor the IDX files), and downloading is turned off."
         )
-    return _download(url, expected_sha256, cache / CACHE_FILENAME)
+    return _download(url, expected_sha256, cache)
 
 
 def _mnist_in_directory(directory: Path) -> Path | None:
@@ -333,32 +364,23 @@ def _read_location(location: Path, origin: str) -> RawMnist:
 
 def _read_npz(file: Path, described_as: str) -> RawMnist:
     """The split arrays of an .npz archive in either layout (six split arrays, or the four 60k/10k ones)."""
-    try:
-        loaded = np.load(file, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    def wanted_arrays(names: list[str]) -> tuple[str, ...]:
+        if set(SPLIT_KEYS) <= set(names):
+            return SPLIT_KEYS
+        if set(FOUR_ARRAY_KEYS) <= set(names):
+            return FOUR_ARRAY_KEYS
         raise DataError(
-            f"{described_as} could not be read as an .npz archive (is it truncated or corrupt?): {exc}"
-        ) from exc
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise DataError(f"{described_as} holds a single .npy array; expected an .npz archive of named arrays")
-    with loaded:
-        keys = set(loaded.files)
-        wanted: tuple[str, ...]
-        if set(SPLIT_KEYS) <= keys:
-            wanted = SPLIT_KEYS
-        elif set(FOUR_ARRAY_KEYS) <= keys:
-            wanted = FOUR_ARRAY_KEYS
-        else:
-            raise DataError(
-                f"{described_as} holds the arrays {sorted(keys)}; expected {', '.join(SPLIT_KEYS)} "
-                f"(the 50,000/10,000/10,000 split) or {', '.join(FOUR_ARRAY_KEYS)} (60,000 training images)"
-            )
-        try:
-            arrays = {key: loaded[key] for key in wanted}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise DataError(
-                f"{described_as}: an array could not be read (is the file truncated or corrupt?): {exc}"
-            ) from exc
+            f"{described_as} holds the arrays {sorted(names)}; expected {', '.join(SPLIT_KEYS)} "
+            f"(the 50,000/10,000/10,000 split) or {', '.join(FOUR_ARRAY_KEYS)} (60,000 training images)"
+        )
+
+    try:
+        arrays = read_npz(file, wanted_arrays)
+    except NpzError as exc:
+        raise DataError(str(exc).replace(str(file), described_as, 1)) from None
+    except OSError as exc:
+        raise DataError(f"{described_as} cannot be read: {exc.strerror or exc}") from None
+    wanted = SPLIT_KEYS if set(SPLIT_KEYS) <= set(arrays) else FOUR_ARRAY_KEYS
     if wanted == SPLIT_KEYS:
         return _checked_split(arrays, described_as)
     return _split_original(
@@ -458,40 +480,74 @@ def _mnist_dataset(raw: RawMnist, dtype: np.dtype, limit: int | None) -> Dataset
 # ---------------------------------------------------------------------------------------------------
 
 
-def _download(url: str, expected_sha256: str, destination: Path) -> RawMnist:
-    """Fetch `url` into `destination` atomically, after checking its SHA-256 and its arrays.
+def _download(url: str, expected_sha256: str, cache: Path) -> RawMnist:
+    """Fetch `url` into `cache/mnist.npz` with pooch, after checking its SHA-256, then check its arrays.
 
-    The bytes go to a temporary file beside `destination`; only a complete, verified, readable
-    file is renamed into place (`os.replace`), so an interrupted download leaves nothing behind.
+    pooch writes to a temporary file in the cache and renames it into place only once its
+    SHA-256 matches, retrying `DOWNLOAD_RETRIES` times; a file whose arrays are not MNIST is
+    removed again. Each connect or read may take `DOWNLOAD_TIMEOUT_SECONDS`; a progress bar shows
+    the bytes as they arrive, and Ctrl-C stops the download leaving nothing behind.
     """
     _check_download_url(url)
+    destination = Path(_fetch(url, expected_sha256, cache))
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary_name = tempfile.mkstemp(
-            dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-        )
-    except OSError as exc:
-        raise DataError(
-            f"cannot write the download into the cache directory {destination.parent}: {exc}"
-        ) from exc
-    temporary = Path(temporary_name)
-    try:
-        print(f"Downloading MNIST from {url} to {destination}", file=sys.stderr)
-        with os.fdopen(handle, "wb") as out:
-            digest = _fetch(url, out.write)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest != expected_sha256:
-            raise DataError(
-                f"the file downloaded from {url} fails its SHA-256 check: expected {expected_sha256}, "
-                f"got {digest}; it was not kept."
-            )
-        raw = _read_npz(temporary, f"the file downloaded from {url}")
-        os.replace(temporary, destination)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+        raw = _read_npz(destination, f"the file downloaded from {url}")
+    except DataError:
+        destination.unlink(missing_ok=True)
         raise
+    destination.chmod(0o666 & ~current_umask())  # pooch's temporary file was private to the user
     return raw
+
+
+def _fetch(url: str, expected_sha256: str, cache: Path) -> str:
+    """pooch's fetch of `url` into the cache, its errors told as `DataError`s naming the URL."""
+    import pooch  # imported when needed: it takes a while to import
+    import requests
+
+    local = _is_loopback(urllib.parse.urlsplit(url).hostname)
+    options = {"proxies": {"http": None, "https": None}} if local else {}  # this machine: never via a proxy
+    fetcher = pooch.create(path=cache, base_url="", registry={CACHE_FILENAME: f"sha256:{expected_sha256}"},
+                           urls={CACHE_FILENAME: url}, retry_if_failed=DOWNLOAD_RETRIES)
+    downloader = pooch.HTTPDownloader(progressbar=True, chunk_size=_CHUNK_BYTES,
+                                      timeout=DOWNLOAD_TIMEOUT_SECONDS, **options)
+    try:
+        with _pooch_messages_to_stderr(pooch.get_logger()):
+            return fetcher.fetch(CACHE_FILENAME, downloader=downloader)
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "error"
+        reason = exc.response.reason if exc.response is not None else exc
+        raise MnistUnavailableError(f"downloading {url} failed: HTTP {status} {reason}") from exc
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise MnistUnavailableError(
+            f"downloading {url} failed: no answer within {DOWNLOAD_TIMEOUT_SECONDS:g} s, or the connection "
+            f"failed ({type(exc).__name__}: {exc}); nothing was kept."
+        ) from exc
+    except requests.RequestException as exc:
+        raise MnistUnavailableError(
+            f"downloading {url} failed: the transfer broke off ({type(exc).__name__}: {exc}); "
+            "nothing was kept."
+        ) from exc
+    except ValueError as exc:  # pooch: the SHA-256 of the downloaded bytes is not the known one
+        raise DataError(
+            f"the file downloaded from {url} fails its SHA-256 check ({exc}); it was not kept."
+        ) from exc
+    except OSError as exc:
+        raise DataError(f"cannot write the download into the cache directory {cache}: {exc}") from exc
+
+
+@contextmanager
+def _pooch_messages_to_stderr(logger: logging.Logger) -> Iterator[None]:
+    """pooch's messages (what it downloads, its retries) to the current sys.stderr while fetching.
+
+    pooch's own handler writes to the stderr of the moment pooch was imported, which may since
+    have been replaced (by a caller's redirection, or a test's capture).
+    """
+    handlers = logger.handlers
+    logger.handlers = [logging.StreamHandler(sys.stderr)]
+    try:
+        yield
+    finally:
+        logger.handlers = handlers
 
 
 def _check_download_url(url: str) -> None:
@@ -516,39 +572,55 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _fetch(url: str, write: Callable[[bytes], object]) -> str:
-    """Stream the body of `url` into `write`; its SHA-256 hex digest, after checking it arrived whole."""
-    # A request to this machine bypasses any proxy configured in the environment.
-    local = _is_loopback(urllib.parse.urlsplit(url).hostname)
-    handlers = [urllib.request.ProxyHandler({})] if local else []
-    opener = urllib.request.build_opener(*handlers)
-    digest = hashlib.sha256()
-    received = 0
-    try:
-        with opener.open(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-            announced = _content_length(response.headers.get("Content-Length"))
-            while chunk := response.read(_CHUNK_BYTES):
-                write(chunk)
-                digest.update(chunk)
-                received += len(chunk)
-    except urllib.error.HTTPError as exc:
-        raise DataError(f"downloading {url} failed: HTTP {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise DataError(f"downloading {url} failed: {exc.reason}") from exc
-    except (OSError, http.client.HTTPException) as exc:
+# ---------------------------------------------------------------------------------------------------
+# Putting a local copy into the cache
+# ---------------------------------------------------------------------------------------------------
+
+
+def cache_mnist(source: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Copy the MNIST `.npz` file `source` into the cache directory, where `load_mnist` finds it.
+
+    The file's SHA-256 must be one of `KNOWN_MNIST_FILES`, and it must read as MNIST. The copy is
+    written atomically and checked again; a cache already holding the same bytes is left as it
+    is. Returns the path of the cached file. Raises `DataError` naming the file otherwise.
+    """
+    file = Path(source).expanduser()
+    if not file.is_file():
+        raise DataError(f"{file} is not a file; expected an MNIST .npz file")
+    digest = file_sha256(file)
+    if digest not in KNOWN_MNIST_FILES:
+        known = "; ".join(f"{sha} ({what})" for sha, what in KNOWN_MNIST_FILES.items())
+        raise DataError(f"{file} has SHA-256 {digest}, which is not that of a known MNIST file: {known}")
+    _read_npz(file, str(file))
+    target = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / CACHE_FILENAME
+    if target.is_file() and file_sha256(target) == digest:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(file, "rb") as original:
+        write_atomically(target, lambda copy: shutil.copyfileobj(original, copy))
+    if file_sha256(target) != digest:
+        target.unlink(missing_ok=True)
         raise DataError(
-            f"downloading {url} failed after {received} bytes: {type(exc).__name__}: {exc}"
-        ) from exc
-    if announced is not None and received != announced:
-        raise DataError(
-            f"the download of {url} stopped after {received} of {announced} bytes (the connection was "
-            "interrupted); nothing was kept."
+            f"the copy of {file} in {target.parent} does not have the original's SHA-256; removed it"
         )
-    return digest.hexdigest()
+    return target
 
 
-def _content_length(header: str | None) -> int | None:
-    return int(header) if header is not None and header.strip().isdigit() else None
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m nn.data cache FILE [--cache-dir DIR]`: put a known MNIST file into the cache."""
+    parser = argparse.ArgumentParser(prog="python -m nn.data", description="MNIST in the user cache.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cache = commands.add_parser("cache", help="copy an MNIST .npz file of a known SHA-256 into the cache")
+    cache.add_argument("file", help="the MNIST .npz file")
+    cache.add_argument("--cache-dir", help="the cache directory (default: the user cache folder)")
+    args = parser.parse_args(argv)
+    try:
+        cached = cache_mnist(args.file, cache_dir=args.cache_dir)
+    except (DataError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"MNIST is in the cache: {cached} ({KNOWN_MNIST_FILES[file_sha256(cached)]})")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -683,3 +755,7 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int,
         else:
             chosen = order[start:start + batch_size]
             yield x[chosen], y[chosen]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,8 +14,6 @@ Attributes whose names start with "_" are private and not walked. Saved models a
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +22,8 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Value
+
+from .files import NpzError, read_npz, write_npz
 
 INITS = ("default", "large")
 _ARRAYS = (Value, np.ndarray)  # what has a .shape; named once (`Value | np.ndarray` is rebuilt per use)
@@ -50,19 +50,25 @@ class Module:
         """(name, Value) for every parameter, in definition order, e.g. ("layers.0.W", W^1).
 
         Walks attributes, lists, tuples, dicts and sub-modules depth first; a Value reached
-        twice (a shared parameter) is listed once, under the first name that reached it.
+        twice (a shared parameter) is listed once, under the first name that reached it. Two
+        different parameters with one name (a dict key "b.c" beside a sub-dict {"b": {"c": ...}})
+        raise a ValueError: a saved model could not tell them apart.
         """
-        found: list[tuple[str, Value]] = []
-        seen: set[int] = set()
-        for name, value in _walk(self, "", set()):
-            if id(value) not in seen:
-                seen.add(id(value))
-                found.append((name, value))
+        found = _unique_parameters(self)
+        owners: dict[str, Value] = {}
+        for name, value in found:
+            if name in owners:
+                raise ValueError(
+                    f"{type(self).__name__}: two different parameters are both named {name!r} (shapes "
+                    f"{owners[name].shape} and {value.shape}); rename a dict key or attribute so that "
+                    "every parameter has its own name"
+                )
+            owners[name] = value
         return found
 
     def parameters(self) -> list[Value]:
         """The parameters, in definition order (for an MLP: W^1, b^1, W^2, b^2, ...)."""
-        return [value for _, value in self.named_parameters()]
+        return [value for _, value in _unique_parameters(self)]
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient back to None (gradients accumulate otherwise)."""
@@ -113,6 +119,17 @@ class Module:
         return f"{type(self).__name__}({shapes})"
 
 
+def _unique_parameters(module: Module) -> list[tuple[str, Value]]:
+    """(name, Value) for every Value below `module`, each Value once, under the first name reaching it."""
+    found: list[tuple[str, Value]] = []
+    seen: set[int] = set()
+    for name, value in _walk(module, "", set()):
+        if id(value) not in seen:
+            seen.add(id(value))
+            found.append((name, value))
+    return found
+
+
 def _walk(obj: Any, name: str, visiting: set[int]) -> Iterator[tuple[str, Value]]:
     """Yield (name, Value) for every Value below `obj`, depth first, skipping cycles."""
     if isinstance(obj, Value):
@@ -145,49 +162,41 @@ def _checked_array(name: str, p: Value, state: Mapping[str, Any], source: str) -
         )
     if array.dtype.kind not in "biuf":
         raise ModelFileError(f"{source}: array {name!r} has dtype {array.dtype}; expected real numbers")
-    if not np.all(np.isfinite(array)):
-        raise ModelFileError(f"{source}: array {name!r} contains NaN or infinite values")
-    if isinstance(p.data, np.ndarray):
-        return array.astype(p.dtype, copy=True)
-    return float(array)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by name
+        cast = array.astype(p.dtype, copy=True) if isinstance(p.data, np.ndarray) else float(array)
+    if not np.all(np.isfinite(cast)):
+        overflow = bool(np.all(np.isfinite(array)))
+        raise ModelFileError(
+            f"{source}: array {name!r} contains NaN or infinite values"
+            + (f" once cast to the model's {p.dtype} (its values are too large for it)" if overflow else "")
+        )
+    return cast
 
 
 def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> Path:
-    """Write `arrays` to `path` as an `.npz` archive, atomically (temporary file, then rename)."""
+    """Write `arrays` to `path` as an `.npz` archive, atomically (temporary file, then rename), with the
+    file mode the umask gives."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            named: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
-            np.savez(f, **named)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_npz(path, arrays)
 
 
 def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """The arrays of an `.npz` archive, read with `allow_pickle=False`.
 
-    Raises `ModelFileError` naming the file if it is missing, is not an `.npz` archive, is
-    truncated or corrupt, or holds anything but plain arrays (pickled objects are refused).
+    Raises `ModelFileError` naming the file if it is missing, is not an `.npz` archive (saying
+    what it is instead), is truncated or corrupt, or holds anything but plain arrays.
     """
-    where = str(path)
     try:
-        archive = np.load(path, allow_pickle=False)
+        return read_npz(path)
     except FileNotFoundError:
-        raise ModelFileError(f"{where}: no such file") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ModelFileError(f"{where}: not a readable .npz model file ({error})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{where}: a single .npy array, not an .npz archive of named arrays")
-    try:
-        with archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        raise ModelFileError(f"{where}: corrupt or unsafe .npz model file ({error})") from None
+        raise ModelFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{path}: a directory, not an .npz model file") from None
+    except NpzError as error:
+        raise ModelFileError(f"not a model file: {error}") from None
+    except OSError as error:
+        raise ModelFileError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
 # --- initialisation -----------------------------------------------------------------------

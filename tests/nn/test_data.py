@@ -9,7 +9,10 @@ import io
 import os
 import pickle
 import re
+import signal
 import struct
+import subprocess
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -35,7 +38,7 @@ from nn.data import (
     one_hot,
     read_idx,
 )
-from tests.shared_data import shared_mnist_path
+from tests.shared_data import REPO_ROOT, shared_mnist_path
 
 IDX_NAMES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -379,19 +382,26 @@ def test_corrupted_npz_is_reported(tmp_path: Path, four_array_npz: Path) -> None
     assert str(path) in str(caught.value)
 
 
-@pytest.mark.parametrize("content", [b"", b"just some text, not an archive"])
-def test_files_that_are_not_archives_are_reported(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(("content", "what"), [
+    (b"", "the file is empty"),
+    (b"just some text, not an archive", "this is a text file, starting with b'just some text"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x03\x07\x02\x01", "this is another kind of file"),
+])
+def test_files_that_are_not_archives_say_what_they_are(tmp_path: Path, content: bytes, what: str) -> None:
     path = tmp_path / "mnist.npz"
     path.write_bytes(content)
-    with pytest.raises(DataError, match="could not be read as an .npz archive") as caught:
+    with pytest.raises(DataError) as caught:
         load_mnist(path)
-    assert str(path) in str(caught.value)
+    message = str(caught.value)
+    assert f"{path} is not an .npz archive" in message and what in message
+    assert "pickle" not in message.replace(str(tmp_path), "")  # never a hint to unpickle
+    assert_names_how_to_provide(message)
 
 
 def test_a_single_npy_array_is_not_an_archive(tmp_path: Path) -> None:
     path = tmp_path / "x.npy"
     np.save(path, np.zeros((3, 784), np.uint8))
-    with pytest.raises(DataError, match="single .npy array; expected an .npz archive"):
+    with pytest.raises(DataError, match="it holds a single .npy array, not an archive of named arrays"):
         load_mnist(path)
 
 
@@ -513,7 +523,9 @@ class LocalServer:
     """An HTTP server on 127.0.0.1 that serves registered bodies whole or broken off, and counts requests.
 
     Modes: "full"; "short" (announces the full Content-Length, sends half, closes); "no-length"
-    (no Content-Length, sends half, closes); "stall" (sends half, then waits until released).
+    (no Content-Length, sends half, closes); "stall" (sends half, then waits until released);
+    "trickle" (2 KiB every 50 ms, until done or released); "fail-once" (HTTP 503 to the first
+    request, the whole body to the next).
     """
 
     def __init__(self) -> None:
@@ -541,19 +553,35 @@ class LocalServer:
                     self.send_error(404, "no such file")
                     return
                 body, mode = server.routes[self.path]
+                if mode == "fail-once" and server.requests[self.path] == 1:
+                    self.send_error(503, "try again")
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 if mode != "no-length":
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if mode == "full":
+                if mode in ("full", "fail-once"):
                     self.wfile.write(body)
+                    return
+                if mode == "trickle":
+                    self._trickle(body)
                     return
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 if mode == "stall":
                     server.release.wait(timeout=30)
                 self.close_connection = True
+
+            def _trickle(self, body: bytes) -> None:
+                try:
+                    for start in range(0, len(body), 2048):
+                        if server.release.wait(0.05):
+                            return
+                        self.wfile.write(body[start:start + 2048])
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the client went away
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -578,6 +606,12 @@ def http_server() -> Iterator[LocalServer]:
 def served_file(four_array_npz: Path) -> tuple[bytes, str]:
     body = four_array_npz.read_bytes()
     return body, hashlib.sha256(body).hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One download attempt per test (pooch waits a second before retrying); the retry test sets its own."""
+    monkeypatch.setattr(nn_data, "DOWNLOAD_RETRIES", 0)
 
 
 without_mnist_path = pytest.mark.usefixtures("no_mnist_env")
@@ -620,9 +654,9 @@ def test_transfer_cut_short_of_its_content_length_keeps_nothing(
 ) -> None:
     body, digest = served_file
     url = http_server.serve("mnist.npz", body, mode="short")
-    with pytest.raises(DataError, match=f"stopped after {len(body) // 2} of {len(body)} bytes") as caught:
+    with pytest.raises(DataError, match=f"downloading {re.escape(url)} failed: the transfer broke off "
+                                        f".*{len(body) // 2} bytes read, {len(body) - len(body) // 2} more"):
         load_mnist(cache_dir=tmp_path, url=url, sha256=digest)
-    assert url in str(caught.value)
     assert os.listdir(tmp_path) == []
 
 
@@ -693,6 +727,176 @@ def test_only_https_or_this_machine_is_downloaded_from(tmp_path: Path, url: str)
 def test_the_default_source_is_the_https_keras_mirror() -> None:
     assert nn_data.MNIST_URL.startswith("https://") and nn_data.MNIST_URL.endswith("/mnist.npz")
     assert len(nn_data.MNIST_SHA256) == 64 and set(nn_data.MNIST_SHA256) <= set("0123456789abcdef")
+
+
+@without_mnist_path
+def test_a_failed_attempt_is_retried(
+    monkeypatch: pytest.MonkeyPatch, http_server: LocalServer, served_file: tuple[bytes, str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(nn_data, "DOWNLOAD_RETRIES", 1)
+    body, digest = served_file
+    url = http_server.serve("mnist.npz", body, mode="fail-once")
+    assert_split_of_original(load_mnist(cache_dir=tmp_path, url=url, sha256=digest, limit=3), 3)
+    assert http_server.requests["/mnist.npz"] == 2
+
+
+@without_mnist_path
+def test_the_downloaded_file_gets_the_mode_the_umask_gives(
+    http_server: LocalServer, served_file: tuple[bytes, str], tmp_path: Path
+) -> None:
+    body, digest = served_file
+    url = http_server.serve("mnist.npz", body)
+    old = os.umask(0o027)
+    try:
+        load_mnist(cache_dir=tmp_path, url=url, sha256=digest, limit=1)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "mnist.npz").stat().st_mode & 0o777 == 0o640
+
+
+@without_mnist_path
+def test_only_failing_to_find_or_fetch_mnist_is_unavailable(
+    http_server: LocalServer, served_file: tuple[bytes, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body, digest = served_file
+    closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)  # a port nobody answers on
+    port = closed.server_address[1]
+    closed.server_close()
+    unavailable = [
+        {"download": False},
+        {"url": f"http://127.0.0.1:{port}/mnist.npz", "sha256": digest},
+        {"url": http_server.url_for("absent.npz"), "sha256": digest},
+    ]
+    for kwargs in unavailable:
+        with pytest.raises(nn_data.MnistUnavailableError):
+            load_mnist(cache_dir=tmp_path / "cache", **kwargs)
+    wrong = http_server.serve("wrong.npz", body)
+    with pytest.raises(DataError) as caught:
+        load_mnist(cache_dir=tmp_path / "cache", url=wrong, sha256="ab" * 32)
+    assert not isinstance(caught.value, nn_data.MnistUnavailableError)
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 broken")
+    monkeypatch.setenv("MNIST_PATH", str(broken))
+    with pytest.raises(DataError) as caught:
+        load_mnist(cache_dir=tmp_path / "cache")
+    assert not isinstance(caught.value, nn_data.MnistUnavailableError)
+
+
+INTERRUPTED_DOWNLOAD = """
+import sys
+import nn.data
+nn.data.MNIST_URL, nn.data.MNIST_SHA256 = sys.argv[1], sys.argv[2]
+from nn.train import main
+sys.exit(main(["--dataset", "mnist", "--epochs", "1", "--no-progress"]))
+"""
+
+
+def read_until(stream, pattern: re.Pattern[bytes], seconds: float) -> bytes:
+    """What a subprocess writes to `stream` until `pattern` appears in it or `seconds` pass."""
+    seen = bytearray()
+    found = threading.Event()
+
+    def reader() -> None:
+        while chunk := os.read(stream.fileno(), 4096):
+            seen.extend(chunk)
+            if pattern.search(bytes(seen)):
+                found.set()
+        found.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    found.wait(seconds)
+    return bytes(seen)
+
+
+def test_a_trickling_download_shows_its_progress_and_stops_on_ctrl_c(
+    http_server: LocalServer, served_file: tuple[bytes, str], tmp_path: Path
+) -> None:
+    body, digest = served_file
+    url = http_server.serve("mnist.npz", body, mode="trickle")  # about 40 KiB/s: 9 s for the whole file
+    env = {key: value for key, value in os.environ.items() if key != "MNIST_PATH"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=str(REPO_ROOT))
+    process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_DOWNLOAD, url, digest], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        progress = re.compile(rb"\| *[1-9][0-9.]*k/3[0-9.]+k \[")  # tqdm: "| 16.4k/361k [00:00<...]"
+        shown = read_until(process.stderr, progress, seconds=60)
+        assert progress.search(shown), shown.decode(errors="replace")
+        assert b"Downloading file 'mnist.npz' from '" + url.encode() in shown
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+    finally:
+        process.kill()
+        process.wait()
+    cache = tmp_path / "cache" / "backprop-lab"
+    assert not cache.exists() or os.listdir(cache) == []  # no partial file left behind
+
+
+# ---------------------------------------------------------------------------------------------------
+# Putting a local copy into the cache (`python -m nn.data cache FILE`, which `make demo` runs)
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_cache_mnist_copies_a_known_file_into_the_cache(tmp_path: Path) -> None:
+    shared = shared_mnist_path()
+    cache = tmp_path / "cache"
+    old = os.umask(0o022)
+    try:
+        cached = nn_data.cache_mnist(shared, cache_dir=cache)
+    finally:
+        os.umask(old)
+    assert cached == cache / "mnist.npz" and sha256_of(cached) == nn_data.SPLIT_MNIST_SHA256
+    assert cached.stat().st_mode & 0o777 == 0o644 and sorted(os.listdir(cache)) == ["mnist.npz"]
+    before = cached.stat().st_mtime_ns
+    assert nn_data.cache_mnist(shared, cache_dir=cache) == cached  # the same bytes: left as they are
+    assert cached.stat().st_mtime_ns == before
+
+
+def test_cache_mnist_refuses_an_unknown_file(tmp_path: Path, four_array_npz: Path) -> None:
+    with pytest.raises(DataError, match=f"{re.escape(str(four_array_npz))} has SHA-256 [0-9a-f]{{64}}, which "
+                                        "is not that of a known MNIST file"):
+        nn_data.cache_mnist(four_array_npz, cache_dir=tmp_path)
+    with pytest.raises(DataError, match="is not a file"):
+        nn_data.cache_mnist(tmp_path / "absent.npz", cache_dir=tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_after_the_cache_command_training_finds_mnist_without_mnist_path(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "MNIST_PATH"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(REPO_ROOT))
+    cached = subprocess.run([sys.executable, "-m", "nn.data", "cache", str(shared_mnist_path())], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert cached.returncode == 0, cached.stderr
+    assert f"MNIST is in the cache: {tmp_path / 'xdg' / 'backprop-lab' / 'mnist.npz'}" in cached.stdout
+    trained = subprocess.run([sys.executable, "-m", "nn.train", "--dataset", "mnist", "--limit", "300",
+                              "--epochs", "1", "--no-progress"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300)
+    assert trained.returncode == 0, trained.stderr
+    assert "on mnist" in trained.stdout and "Epoch 1: " in trained.stdout
+
+
+def test_the_cache_command_reports_a_bad_file(tmp_path: Path) -> None:
+    text = tmp_path / "mnist.npz"
+    text.write_text("not mnist")
+    assert nn_data.main(["cache", str(text), "--cache-dir", str(tmp_path / "cache")]) == 1
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("shared_file_there", [True, False])
+def test_make_demo_puts_the_shared_file_into_the_cache_first(tmp_path: Path, shared_file_there: bool) -> None:
+    checkout = tmp_path / "checkout"  # the Makefile in a checkout with ../shared/data beside it, or without
+    checkout.mkdir()
+    for name in ("Makefile", "pyproject.toml"):
+        (checkout / name).write_bytes((REPO_ROOT / name).read_bytes())
+    if shared_file_there:
+        (tmp_path / "shared" / "data").mkdir(parents=True)
+        (tmp_path / "shared" / "data" / "mnist.npz").symlink_to(shared_mnist_path())
+    dry_run = subprocess.run(["make", "--dry-run", "--always-make", "demo"], cwd=checkout,
+                             capture_output=True, text=True, timeout=60)
+    assert dry_run.returncode == 0, dry_run.stderr
+    commands = dry_run.stdout.splitlines()
+    demo = commands.index(".venv/bin/python demo.py")
+    cache = ".venv/bin/python -m nn.data cache ../shared/data/mnist.npz"
+    assert (commands[demo - 1] == cache) is shared_file_there and commands.count(cache) == shared_file_there
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -258,13 +259,31 @@ def test_nothing_is_ever_unpickled(tmp_path):
     marker = tmp_path / "unpickled"
     pickled = tmp_path / "model.npz"
     pickled.write_bytes(pickle.dumps(Tripwire(str(marker))))
-    with pytest.raises(ModelFileError, match="model.npz: not a readable .npz model file"):
+    with pytest.raises(ModelFileError, match="model.npz is not an .npz archive") as caught:
         mlp.load(pickled)
+    assert "pickle" not in str(caught.value).replace(str(tmp_path), "")
     objects = np.empty(2, dtype=object)
     objects[:] = [Tripwire(str(marker)), 1.0]
-    with pytest.raises(ModelFileError, match="corrupt or unsafe .npz model file"):
+    with pytest.raises(ModelFileError, match="'layers.0.b' holds Python objects, not numbers") as caught:
         mlp.load(saved_file(tmp_path, **{**mlp.state_dict(), "layers.0.b": objects}))
+    assert "pickle" not in str(caught.value).replace(str(tmp_path), "")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(("content", "what"), [
+    (b"layers.0.W,layers.0.b\n0.5,0.25\n", "this is a text file, starting with b'layers.0.W,layers.0.b"),
+    (b"", "the file is empty"),
+    ("caf\u00e9 " * 20, "this is a text file"),  # a character cut by the first bytes read is still text
+    (bytes(range(256)), "this is another kind of file"),
+])
+def test_a_file_that_is_not_an_archive_says_what_it_is(tmp_path, content, what):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    with pytest.raises(ModelFileError) as caught:
+        MLP([3, 2]).load(path)
+    message = str(caught.value)
+    assert f"{path} is not an .npz archive" in message and what in message
+    assert "pickle" not in message.replace(str(tmp_path), "")  # never a hint to unpickle
 
 
 def test_corrupt_files_get_a_clear_error(tmp_path):
@@ -276,12 +295,14 @@ def test_corrupt_files_get_a_clear_error(tmp_path):
         mlp.load(truncated)
     noise = tmp_path / "noise.npz"
     noise.write_bytes(np.random.default_rng(0).bytes(1000))
-    with pytest.raises(ModelFileError, match="noise.npz: not a readable .npz model file"):
+    with pytest.raises(ModelFileError, match="noise.npz is not an .npz archive: .* another kind of file"):
         mlp.load(noise)
     single = tmp_path / "single.npy"
     np.save(single, np.zeros(3))
-    with pytest.raises(ModelFileError, match="single .npy array, not an .npz archive"):
+    with pytest.raises(ModelFileError, match="it holds a single .npy array, not an archive of named arrays"):
         mlp.load(single)
+    with pytest.raises(ModelFileError, match="a directory, not an .npz model file"):
+        mlp.load(tmp_path)
     with pytest.raises(ModelFileError, match="absent.npz: no such file"):
         mlp.load(tmp_path / "absent.npz")
     damaged = tmp_path / "damaged.npz"
@@ -291,3 +312,55 @@ def test_corrupt_files_get_a_clear_error(tmp_path):
     with pytest.raises(ModelFileError, match="damaged.npz"):
         mlp.load(damaged)
     assert zipfile.is_zipfile(good)
+
+
+# --- names, casts and file modes ---------------------------------------------------------------------
+
+
+class Colliding(Module):
+    """A dict key "b.c" beside a sub-dict {"b": {"c": ...}}: both would be saved as "named.b.c"."""
+
+    def __init__(self) -> None:
+        self.named = {"b.c": Value(np.zeros(2)), "b": {"c": Value(np.ones(3))}}
+
+
+def test_two_parameters_with_one_name_are_refused():
+    model = Colliding()
+    assert len(model.parameters()) == 2  # training them is fine
+    with pytest.raises(ValueError, match=r"two different parameters are both named 'named.b.c' "
+                                         r"\(shapes \(2,\) and \(3,\)\)"):
+        model.state_dict()
+    with pytest.raises(ValueError, match="both named 'named.b.c'"):
+        model.save(Path(tempfile.gettempdir()) / "never-written.npz")
+
+
+def test_a_shared_parameter_keeps_one_name():
+    shared = Value(np.ones(2))
+    model = Module()
+    model.pair = [shared, shared]
+    assert [name for name, _ in model.named_parameters()] == ["pair.0"]
+
+
+def test_values_too_large_for_the_models_dtype_are_refused_after_the_cast(tmp_path):
+    mlp = MLP([3, 2], seed=0, dtype=np.float32)
+    before = mlp.state_dict()
+    state = {k: v.astype(np.float64) for k, v in before.items()}
+    state["layers.0.W"][1, 2] = 1e300  # finite in float64, inf in float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning either
+        with pytest.raises(ModelFileError, match=r"array 'layers.0.W' contains NaN or infinite values once "
+                                                 r"cast to the model's float32"):
+            mlp.load(saved_file(tmp_path, **state))
+    np.testing.assert_array_equal(mlp.layers[0].W.data, before["layers.0.W"])
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_models_get_the_mode_the_umask_gives(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        path = MLP([3, 2]).save(tmp_path / "model.npz")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("like any other file")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask == plain.stat().st_mode & 0o777

@@ -1,4 +1,5 @@
-"""SGD performs equations (16)-(17) exactly, and momentum and L2 weight decay as the book states them."""
+"""SGD performs equations (16)-(17) exactly, and momentum and L2 weight decay as the book states them;
+Adam and RMSprop perform their update equations; every optimiser refuses what would update wrongly."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_core import Value
-from nn import MLP, SGD, QuadraticCost, backprop, get_cost
+from nn import MLP, SGD, Adam, QuadraticCost, RMSprop, backprop, get_cost
 
 
 def sigma(z: float) -> float:
@@ -192,3 +193,169 @@ def test_bad_parameters_and_gradients_are_named():
         optimizer.step([np.zeros((1, 2)), np.zeros(3)])
     with pytest.raises(ValueError, match="n, the training-set size"):
         SGD.l2(MLP([2, 1]).parameters(), 1.0, 5.0, 0)
+
+
+# --- refusals shared by every optimiser ------------------------------------------------------------
+
+OPTIMIZERS = [SGD, Adam, RMSprop]
+
+
+def make(cls, params, **options):
+    return cls(params, 0.5, **options) if cls is SGD else cls(params, **options)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_a_parameter_listed_twice_is_refused(cls):
+    p, q = Value(np.ones(3)), Value(np.ones(2))
+    with pytest.raises(ValueError, match=f"{cls.__name__}: parameter 2 is parameter 0 again"):
+        make(cls, [p, q, p])
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_a_grad_of_the_wrong_shape_is_refused_and_nothing_moves(cls):
+    w, b = Value(np.ones((3, 4))), Value(np.ones(4))
+    w.grad, b.grad = np.ones(4), np.ones(4)  # w's would broadcast silently
+    optimizer = make(cls, [b, w])
+    with pytest.raises(ValueError, match=r"gradient 1 has shape \(4,\), parameter 1 has shape \(3, 4\); "
+                                         "no parameter was updated"):
+        optimizer.step()
+    np.testing.assert_array_equal(w.data, np.ones((3, 4)))
+    np.testing.assert_array_equal(b.data, np.ones(4))  # checked before the first update
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "message"), [
+    (Adam, {"eta": -1.0}, "Adam: eta must be a finite number > 0"),
+    (Adam, {"betas": (1.0, 0.999)}, "Adam: beta1 must be a finite number >= 0.0 and < 1.0"),
+    (Adam, {"betas": (0.9, float("nan"))}, "Adam: beta2 must be a finite number"),
+    (Adam, {"betas": 0.9}, "Adam: betas must be a pair"),
+    (Adam, {"eps": 0.0}, "Adam: eps must be a finite number > 0"),
+    (Adam, {"weight_decay": -0.1}, "Adam: weight_decay must be a finite number >= 0"),
+    (RMSprop, {"rho": 1.5}, "RMSprop: rho must be a finite number >= 0.0 and < 1.0"),
+    (RMSprop, {"eps": -1e-8}, "RMSprop: eps must be a finite number > 0"),
+    (RMSprop, {"eta": float("inf")}, "RMSprop: eta must be a finite number"),
+])
+def test_bad_adam_and_rmsprop_settings_are_named(cls, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cls(MLP([2, 1]).parameters(), **kwargs)
+
+
+def test_adam_and_rmsprop_have_the_usual_defaults():
+    params = MLP([2, 1]).parameters()
+    adam, rmsprop = Adam(params), RMSprop(params)
+    assert (adam.eta, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0.0)
+    assert (rmsprop.eta, rmsprop.rho, rmsprop.eps, rmsprop.weight_decay) == (1e-2, 0.99, 1e-8, 0.0)
+    assert Adam.l2(params, 1e-3, 5.0, 1000).weight_decay == 5.0 / 1000
+
+
+# --- Adam and RMSprop against their equations, written out by hand ---------------------------------
+
+
+def hand_adam(w, b, steps, eta, beta1, beta2, eps, decay):
+    """Adam's update written out with Python floats: m, v, bias correction, one element at a time."""
+    params = [*w, b]
+    m, v = [0.0] * 3, [0.0] * 3
+    for t in range(1, steps + 1):
+        sum_dw, sum_db = hand_gradients(params[:2], params[2])
+        grads = [g / 2 + decay * p for g, p in zip(sum_dw, params[:2], strict=True)] + [sum_db / 2]  # m = 2
+        for k, g in enumerate(grads):
+            m[k] = beta1 * m[k] + (1 - beta1) * g
+            v[k] = beta2 * v[k] + (1 - beta2) * g * g
+            m_hat, v_hat = m[k] / (1 - beta1**t), v[k] / (1 - beta2**t)
+            params[k] -= eta * m_hat / (math.sqrt(v_hat) + eps)
+        yield params[:2], params[2]
+
+
+def hand_rmsprop(w, b, steps, eta, rho, eps, decay):
+    """RMSprop's update written out with Python floats."""
+    params = [*w, b]
+    s = [0.0] * 3
+    for _ in range(steps):
+        sum_dw, sum_db = hand_gradients(params[:2], params[2])
+        grads = [g / 2 + decay * p for g, p in zip(sum_dw, params[:2], strict=True)] + [sum_db / 2]
+        for k, g in enumerate(grads):
+            s[k] = rho * s[k] + (1 - rho) * g * g
+            params[k] -= eta * g / (math.sqrt(s[k]) + eps)
+        yield params[:2], params[2]
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.01])
+@pytest.mark.parametrize("settings", [
+    {"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    {"eta": 0.3, "beta1": 0.5, "beta2": 0.75, "eps": 1e-3},
+])
+def test_adam_is_its_update_equations_over_five_steps(settings, decay):
+    mlp = tiny_net()
+    optimizer = Adam(mlp.parameters(), settings["eta"], betas=(settings["beta1"], settings["beta2"]),
+                     eps=settings["eps"], weight_decay=decay)
+    for w, b in hand_adam([0.5, -0.25], 0.1, 5, **settings, decay=decay):
+        engine_step(mlp, optimizer)
+        np.testing.assert_allclose(mlp.layers[0].W.data, [w], rtol=1e-13)
+        np.testing.assert_allclose(mlp.layers[0].b.data, [b], rtol=1e-13)
+    assert optimizer.state["t"] == [5, 5]
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.01])
+@pytest.mark.parametrize("settings", [
+    {"eta": 1e-2, "rho": 0.99, "eps": 1e-8},
+    {"eta": 0.2, "rho": 0.6, "eps": 1e-2},
+])
+def test_rmsprop_is_its_update_equations_over_five_steps(settings, decay):
+    mlp = tiny_net()
+    optimizer = RMSprop(mlp.parameters(), settings["eta"], rho=settings["rho"], eps=settings["eps"],
+                        weight_decay=decay)
+    for w, b in hand_rmsprop([0.5, -0.25], 0.1, 5, **settings, decay=decay):
+        engine_step(mlp, optimizer)
+        np.testing.assert_allclose(mlp.layers[0].W.data, [w], rtol=1e-13)
+        np.testing.assert_allclose(mlp.layers[0].b.data, [b], rtol=1e-13)
+
+
+def test_adams_first_step_is_eta_times_the_sign_of_the_gradient():
+    """With bias correction, m_hat / sqrt(v_hat) = g / |g| at t = 1: every weight moves by eta."""
+    p = Value(np.array([1.0, -2.0, 3.0]))
+    p.grad = np.array([1e-3, -5.0, 300.0])
+    Adam([p], eta=0.1, eps=1e-12).step()
+    np.testing.assert_allclose(p.data, [0.9, -1.9, 2.9], rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls", [Adam, RMSprop])
+def test_scalar_parameters_work_with_adam_and_rmsprop(cls):
+    p = Value(2.0)
+    (p * p).backward()
+    cls([p], eta=0.5).step()
+    assert isinstance(p.data, float) and p.data < 2.0
+
+
+@pytest.mark.parametrize("cls", [Adam, RMSprop, SGD])
+def test_a_restored_state_continues_exactly_like_an_uninterrupted_run(cls):
+    options = {"momentum": 0.9} if cls is SGD else {}
+    whole, split = tiny_net(), tiny_net()
+    uninterrupted = make(cls, whole.parameters(), **options)
+    for _ in range(4):
+        engine_step(whole, uninterrupted)
+    first = make(cls, split.parameters(), **options)
+    for _ in range(2):
+        engine_step(split, first)
+    second = make(cls, split.parameters(), **options)  # a new process: fresh optimiser, state from the file
+    second.load_state_dict(first.state_dict())
+    for _ in range(2):
+        engine_step(split, second)
+    for p, q in zip(whole.parameters(), split.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_adam_state_is_checked_when_loaded():
+    mlp = tiny_net()
+    optimizer = Adam(mlp.parameters())
+    engine_step(mlp, optimizer)
+    state = optimizer.state_dict()
+    assert sorted(state) == ["m.0", "m.1", "t.0", "t.1", "v.0", "v.1"]
+    fresh = Adam(mlp.parameters())
+    with pytest.raises(ValueError, match="v.1 missing beside m.1, t.1"):
+        fresh.load_state_dict({k: v for k, v in state.items() if k != "v.1"})
+    with pytest.raises(ValueError, match="t.0 must be a count"):
+        fresh.load_state_dict({**state, "t.0": np.array(-1)})
+    with pytest.raises(ValueError, match="m.0 must hold finite real numbers"):
+        fresh.load_state_dict({**state, "m.0": np.full((1, 2), np.inf)})
+    with pytest.raises(ValueError, match=r"unexpected entry 'velocity.0'; expected m.i, v.i, t.i"):
+        fresh.load_state_dict({"velocity.0": np.zeros((1, 2))})
+    assert fresh.state["t"] == [None, None]  # a refused state changes nothing
