@@ -35,7 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 
 docs: $(STAMP) dot
-	$(PY) -m viz.docs
+	$(PY) -m viz.docs --out docs
 
 # Graphviz's `dot` renders SVG; the tests render, so make sure it is there.
 dot:

@@ -47,7 +47,8 @@ try:
     from hypothesis.extra import numpy as hnp
 except ImportError as missing:  # hypothesis is a test dependency, not a run-time one
     raise ImportError(
-        "autograd_core.testing needs hypothesis: pip install hypothesis (or the project's dev extra)"
+        "autograd_core.testing needs hypothesis: pip install hypothesis (or, in a checkout of "
+        "backprop-lab, pip install -e '.[testing]')"
     ) from missing
 
 from .functional import check_grads

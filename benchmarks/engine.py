@@ -8,7 +8,7 @@
    with the quadratic cost C = 1/(2m) sum_x ||a^L(x) - y(x)||^2: the engine against a
    hand-written NumPy implementation of BP1-BP4, the floor (the engine runs on NumPy).
    Targets: at most 1.5x the NumPy step at batch 10, at most 1.05x for [784, 256, 256, 10]
-   at batch 128. When PyTorch is installed (`pip install torch`; not a dependency), the same
+   at batch 128. When PyTorch is installed (`pip install -e '.[peers]'`), the same
    step in PyTorch eager mode on one thread is timed beside them, for reference.
 2. Scalar graphs, with Python's garbage collector on as users have it: microseconds per
    node to build (forward), backpropagate and free a ~65,000-node graph (an MLP 2-16-16-1
@@ -243,7 +243,7 @@ def _disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray, fused: bool) -> 
 
 
 def load_torch() -> Any:
-    """PyTorch on one thread when it is installed (an optional reference, `pip install torch`), else None."""
+    """PyTorch on one thread when it is installed (optional: `pip install -e '.[peers]'`), else None."""
     try:
         import torch
     except ImportError:
@@ -850,7 +850,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if 1 in sections:
         torch = load_torch()
         print("   PyTorch: " + (f"{torch.__version__}, 1 thread, timed beside the others" if torch
-                               else "not installed (pip install torch to time it beside the others)"))
+                               else "not installed (pip install -e '.[peers]' to time it beside the others)"))
         results["training"] = [run_training_case(case, budget, torch) for case in TRAINING_CASES]
         print_training(results["training"])
     if 2 in sections:

@@ -10,7 +10,7 @@
 
 `render_svg(value_or_digraph, path)` writes SVG (it needs Graphviz's `dot` program);
 `draw_network(mlp)` draws an MLP's neurons and weights; `plot_learning_curves(metrics, path)`
-plots a training run (it needs matplotlib: pip install 'backprop-lab[plot]');
+plots a training run (it needs matplotlib: pip install matplotlib, or pip install -e '.[plot]');
 `explore(value_or_mlp, path, ...)` writes a page that steps through the forward and backward pass.
 """
 

@@ -1,8 +1,8 @@
 """Learning curves of a training run as SVG: the cost C and the accuracy, epoch by epoch.
 
-matplotlib is an optional extra (`pip install 'backprop-lab[plot]'`); it is imported only
-when a plot is made, and used through its object API with the SVG canvas, so no GUI
-backend is needed and pyplot's global state is left alone.
+matplotlib is optional (`pip install matplotlib`, or `pip install -e '.[plot]'` in a checkout);
+it is imported only when a plot is made, and used through its object API with the SVG canvas,
+so no GUI backend is needed and pyplot's global state is left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-PLOT_EXTRA_HINT = "matplotlib is needed to plot learning curves: pip install 'backprop-lab[plot]'"
+PLOT_EXTRA_HINT = ("matplotlib is needed to plot learning curves: pip install matplotlib "
+                   "(or, in a checkout of backprop-lab, pip install -e '.[plot]')")
 _SPLITS = ("train", "val", "test")
 _SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 _SPLIT_COLOURS = {"train": "C0", "val": "C1", "test": "C2"}  # one colour per split in both panels
@@ -107,7 +108,7 @@ def plot_learning_curves(metrics: Mapping[str, Any], path: str | os.PathLike) ->
     One panel plots the cost C per epoch (train_cost, val_cost, ...), one the accuracy
     (train_accuracy, val_accuracy, test_accuracy, ...), with whichever series are present.
     Returns the path written. Raises MissingMatplotlibError (an ImportError) naming
-    `pip install 'backprop-lab[plot]'` when matplotlib is missing.
+    `pip install matplotlib` when matplotlib is missing.
     """
     epochs, panels = collect_series(metrics)
     Figure, FigureCanvasSVG = _import_matplotlib()

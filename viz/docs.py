@@ -24,7 +24,7 @@ from autograd_core import Value
 from .graph import GraphvizNotFoundError, render_svg
 from .network import draw_network
 
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+DOCS_DIR = Path("docs")  # relative: ./docs of the current directory (the repository's, under `make docs`)
 
 
 def seed_graph(retain: bool = True) -> Value:
@@ -72,7 +72,7 @@ def write_figures(out_dir: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: write the README's figures (default: the repository's docs/ folder)."""
+    """Command line: write the README's figures (default: ./docs of the current directory)."""
     parser = argparse.ArgumentParser(prog="python -m viz.docs", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DOCS_DIR,
                         help="folder to write into (default: %(default)s)")

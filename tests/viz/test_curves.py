@@ -98,7 +98,8 @@ def test_bad_metrics_are_named(tmp_path):
 def test_missing_matplotlib_names_the_extra_to_install(tmp_path, monkeypatch):
     for module in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_svg"):
         monkeypatch.setitem(sys.modules, module, None)  # `import` of these now raises ImportError
-    with pytest.raises(MissingMatplotlibError, match=r"pip install 'backprop-lab\[plot\]'") as caught:
+    hint = r"pip install matplotlib .*pip install -e '\.\[plot\]'"
+    with pytest.raises(MissingMatplotlibError, match=hint) as caught:
         viz.plot_learning_curves(METRICS, tmp_path / "curves.svg")
     assert isinstance(caught.value, ImportError)
     assert not (tmp_path / "curves.svg").exists()
