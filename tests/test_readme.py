@@ -27,8 +27,6 @@ SHELL = ("sh", "bash", "shell")
 KNOWN_LANGUAGES = ("python", "text", *SHELL)
 VENV = Path(sys.prefix)  # the environment running the tests: the project's .venv under `make test`
 MAKE_ONLY = ("MNIST_PATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")  # set by an enclosing make, not by a shell
-NO_MNIST_IN_CACHE = ("make demo leaves no MNIST in the user cache, so the training command, run without "
-                     "MNIST_PATH, finds none")
 
 
 def blocks() -> list[tuple[str, str]]:
@@ -70,10 +68,6 @@ class Shell:
     env: dict[str, str]
 
 
-class MnistNotInUserCacheError(Exception):
-    """A shell block failed, and MNIST cannot be read from the user cache without MNIST_PATH."""
-
-
 @pytest.fixture(scope="module")
 def after_make_demo(tmp_path_factory: pytest.TempPathFactory) -> Shell:
     """A copy of the repository beside a shared/data/mnist.npz, after `make demo` has run in it."""
@@ -101,18 +95,15 @@ def _mnist_in_user_cache(shell: Shell) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.xfail(raises=MnistNotInUserCacheError, strict=True, reason=NO_MNIST_IN_CACHE)
 def test_make_demo_leaves_mnist_in_the_user_cache(after_make_demo):
     found = _mnist_in_user_cache(after_make_demo)
-    if found.returncode != 0:
-        raise MnistNotInUserCacheError(found.stderr)
+    assert found.returncode == 0, found.stderr
 
 
 def _shape(line: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "N", line)
 
 
-@pytest.mark.xfail(raises=MnistNotInUserCacheError, strict=True, reason=NO_MNIST_IN_CACHE)
 def test_every_shell_block_runs_after_make_demo_and_prints_what_the_readme_shows(after_make_demo):
     shell = shell_blocks()
     assert shell, "the README shows the training command"
@@ -120,8 +111,6 @@ def test_every_shell_block_runs_after_make_demo_and_prints_what_the_readme_shows
         result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", commands], cwd=after_make_demo.root,
                                 env=after_make_demo.env, capture_output=True, text=True, timeout=600)
         failed = f"{commands.strip()} exited {result.returncode}:\n{result.stdout}{result.stderr}"
-        if result.returncode != 0 and _mnist_in_user_cache(after_make_demo).returncode != 0:
-            raise MnistNotInUserCacheError(failed)
         assert result.returncode == 0, failed
         if shown is not None:
             want = [_shape(line) for line in shown.splitlines() if line.strip()]
