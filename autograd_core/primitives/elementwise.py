@@ -165,9 +165,9 @@ def _arctan2_dx(g: Any, ans: Any, y: Any, x: Any) -> Any:
     return -g * y / (x * x + y * y)
 
 
-def _hypot_partial(g: Any, ans: Any, x: Any) -> Any:
-    """g x / hypot, one partial of the norm hypot(x, y). Convention: 0 at the origin
-    (the smallest subgradient, as abs'(0) = 0)."""
+def _hypot_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d hypot(x, y)/dx = x / hypot(x, y). Convention: 0 at the origin (the smallest
+    subgradient of this norm, as abs'(0) = 0)."""
     return g * x / where(data_of(ans) == 0, 1.0, ans)
 
 
@@ -180,12 +180,7 @@ def _sinc_dx(g: Any, ans: Any, x: Any) -> Any:
 
 
 arctan2 = defelementwise("arctan2", np.arctan2, _arctan2_dy, _arctan2_dx)
-hypot = defelementwise(
-    "hypot",
-    np.hypot,
-    lambda g, ans, x, y: _hypot_partial(g, ans, x),
-    lambda g, ans, x, y: _hypot_partial(g, ans, y),
-)
+hypot = defelementwise("hypot", np.hypot, _hypot_dx, lambda g, ans, x, y: _hypot_dx(g, ans, y, x))
 sinc = defelementwise("sinc", np.sinc, _sinc_dx)
 
 # --- activations --------------------------------------------------------------------------------
@@ -362,7 +357,7 @@ def where(condition: Any, x: Any, y: Any) -> Any:
 
 
 def _flat(g: Any, ans: Any, x: Any, *params: Any, **named: Any) -> Any:
-    """0: the function is constant between its jumps. Convention: 0 at the jumps too."""
+    """0: the function is constant between its jumps. Convention: 0 at the jumps as between them."""
     return np.zeros(shape_of(x), getattr(data_of(g), "dtype", np.float64))
 
 

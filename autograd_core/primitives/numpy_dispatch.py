@@ -224,19 +224,35 @@ Not supported:
 
 def support_table() -> str:
     """The Markdown list of the NumPy functions that work on Values (docs/numpy-support.md)."""
+    listed = {**UFUNCS, **FUNCTIONS}
     rows = sorted(
-        (kind, _numpy_name(f), _engine_name(f, target), _method(f, target), _conventions(target))
+        _row(kind, f, target)
         for module, kind in _KINDS.items()
         for f, target in {**module.NUMPY_UFUNCS, **module.NUMPY_FUNCTIONS}.items()
     )
-    lines = [_HEADER, "## Differentiable\n", "| NumPy | autograd_core | Value method | kind | "
-             "where there is no derivative |", "|---|---|---|---|---|"]
+    lines = [_HEADER, "## Differentiable\n"]
+    lines += ["| NumPy | autograd_core | on a Value | kind | where there is no derivative |"]
+    lines += ["|---|---|---|---|---|"]
     lines += [f"| `{n}` | `{e}` | {m} | {k} | {c} |" for k, n, e, m, c in rows]
+    lines += ["", "## Differentiable, with no NumPy function of that name\n"]
+    lines += ["| autograd_core | on a Value | where there is no derivative |", "|---|---|---|"]
+    targets = list(listed.values())
+    lines += [
+        f"| `{name}` | {_on_a_value([name], obj)} | {_conventions(obj)} |"
+        for name, obj in sorted(_public().items())
+        if _primitive_of(obj) is not None and not any(obj is t for t in targets)
+    ]
     lines += ["", "## No derivative: plain results\n"]
-    lines += ["| NumPy | autograd_core | Value method |", "|---|---|---|"]
+    lines += ["| NumPy | autograd_core | on a Value |", "|---|---|---|"]
     plain = sorted((_numpy_name(f), f) for f in PLAIN_UFUNCS | PLAIN_FUNCTIONS)
-    lines += [f"| `{n}` | {_plain_engine_name(f)} | {_method(f, None)} |" for n, f in plain]
+    lines += [f"| `{n}` | {_plain_engine_name(f)} | {_on_a_value([f.__name__], None)} |" for n, f in plain]
     return "\n".join(lines) + "\n"
+
+
+def _row(kind: str, f: Any, target: Any) -> tuple[str, ...]:
+    """kind, NumPy's name, the engine's, the method or operator, the conventions."""
+    name = _engine_name(f, target)
+    return kind, _numpy_name(f), name, _on_a_value([f.__name__, name], target), _conventions(target)
 
 
 def write_support_table(path: str | Path) -> None:
@@ -264,16 +280,32 @@ def _plain_engine_name(f: Any) -> str:
     return f"`{f.__name__}`" if f.__name__ in _public() else ""
 
 
-def _method(f: Any, target: Any) -> str:
-    """`x.<name>()` where Value has a method of NumPy's or the engine's name for f."""
-    names = [f.__name__] + ([_engine_name(f, target)] if target is not None else [])
-    return next((f"`x.{n}()`" for n in names if callable(getattr(Value, n, None))), "")
+_OPERATORS = {  # the primitives that Value's operators run, and how they are written
+    "add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y", "power": "x ** y",
+    "remainder": "x % y", "matmul": "x @ y", "neg": "-x", "abs": "abs(x)", "getitem": "x[index]",
+}
+
+
+def _on_a_value(names: list[str], target: Any) -> str:
+    """`x.<name>()` for the first of `names` that is a method of Value, and the operator that
+    runs target's primitive."""
+    spelled = [f"`x.{n}()`" for n in names if callable(getattr(Value, n, None))][:1]
+    prim = _primitive_of(target)
+    if prim is not None and prim.name in _OPERATORS:
+        spelled.append(f"`{_OPERATORS[prim.name]}`")
+    return ", ".join(spelled)
+
+
+def _primitive_of(target: Any) -> Primitive | None:
+    """The registered primitive that `target` records: itself, or the one of its name."""
+    name = target.name if isinstance(target, Primitive) else getattr(target, "__name__", "")
+    return REGISTRY.get(name) if target is not None else None
 
 
 def _conventions(target: Any) -> str:
     """What the rules of target's primitive say, after "Convention:", they give where there is
     no derivative."""
-    prim = REGISTRY.get(target.name if isinstance(target, Primitive) else getattr(target, "__name__", ""))
+    prim = _primitive_of(target)
     if prim is None or not isinstance(prim.vjps, tuple | list):
         return ""
     notes = []

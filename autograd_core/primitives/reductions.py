@@ -62,6 +62,8 @@ def _extremum(name: str, reduce: Callable[..., Any]) -> Primitive:
     """max or min over an axis; where several elements tie, they share the gradient."""
 
     def vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        """1 for the extreme element, 0 for the others. Convention: tied extreme elements share
+        the gradient equally."""
         return keep(g, x, axis, keepdims) * tie_share(x, keep(ans, x, axis, keepdims), axis)
 
     def jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
