@@ -48,46 +48,62 @@ _ACCUMULATE = {np.add: reductions.cumsum, np.multiply: reductions.cumprod}
 def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     """A NumPy ufunc (or one of its methods) called on Values: the matching primitive, plain
     data for boolean ufuncs, or a TypeError naming what is not supported."""
-    name = f"numpy.{ufunc.__name__}"
-    _refuse_complex(name, inputs)
-    if method == "__call__" and ufunc in PLAIN_UFUNCS:
-        return ufunc(*(data_of(x) for x in inputs), **kwargs)
-    if method == "__call__" and ufunc in UFUNCS:
-        _check_options(name, kwargs, inputs)
-        return UFUNCS[ufunc](*inputs)
+    if method == "__call__":
+        target = UFUNCS.get(ufunc)
+        if target is not None:
+            if kwargs:
+                _check_options(_name(ufunc), kwargs, inputs)
+            return _run(ufunc, target, inputs, {})
+        if ufunc in PLAIN_UFUNCS:
+            return ufunc(*(data_of(x) for x in inputs), **kwargs)
+        _refuse_complex(_name(ufunc), inputs)
+        raise TypeError(f"{_name(ufunc)} is not differentiable here; use the functions of autograd_core")
+    name = f"{_name(ufunc)}.{method}"
     if method == "reduce" and ufunc in _REDUCE:
         axis, keepdims = kwargs.pop("axis", 0), kwargs.pop("keepdims", False)
-        _check_options(f"{name}.reduce", kwargs, inputs)
-        return _REDUCE[ufunc](inputs[0], axis=axis, keepdims=keepdims)
+        _check_options(name, kwargs, inputs)
+        return _run(ufunc, _REDUCE[ufunc], inputs, {"axis": axis, "keepdims": keepdims})
     if method == "accumulate" and ufunc in _ACCUMULATE:
         axis = kwargs.pop("axis", 0)
-        _check_options(f"{name}.accumulate", kwargs, inputs)
-        return _ACCUMULATE[ufunc](inputs[0], axis=axis)
+        _check_options(name, kwargs, inputs)
+        return _run(ufunc, _ACCUMULATE[ufunc], inputs, {"axis": axis})
     if method == "outer" and ufunc in UFUNCS and ufunc.nin == 2:
-        _check_options(f"{name}.outer", kwargs, inputs)
+        _check_options(name, kwargs, inputs)
         a, b = inputs
-        return UFUNCS[ufunc](shapes.reshape(a, shape_of(a) + (1,) * len(shape_of(b))), b)
-    if method != "__call__":
-        raise TypeError(
-            f"{name}.{method} is not supported on Values (supported: reduce and accumulate of add and "
-            "multiply, reduce of maximum and minimum, outer of the binary ufuncs of docs/numpy-support.md)"
-        )
-    raise TypeError(f"{name} is not differentiable here; use the functions of autograd_core")
+        return _run(ufunc, UFUNCS[ufunc], (shapes.reshape(a, shape_of(a) + (1,) * len(shape_of(b))), b), {})
+    raise TypeError(
+        f"{name} is not supported on Values (supported: reduce and accumulate of add and multiply, "
+        "reduce of maximum and minimum, outer of the binary ufuncs of docs/numpy-support.md)"
+    )
 
 
 def apply_function(func: Any, args: tuple, kwargs: dict) -> Any:
     """A NumPy function called on Values: the matching primitive with NumPy's arguments, plain
     results for functions with integer or boolean results, or a clear TypeError."""
-    name = f"{_module_of(func)}.{func.__name__}"
-    _refuse_complex(name, args)
-    _refuse_complex(name, tuple(kwargs.values()))
-    if func in FUNCTIONS:
-        target = FUNCTIONS[func]
-        positional, keywords = _arguments_for(name, func, target, args, kwargs)
-        return target(*positional, **keywords)
+    target = FUNCTIONS.get(func)
+    if target is not None:
+        if not _passes_through(func, target, len(args), kwargs):
+            positional, kwargs = _arguments_for(_name(func), func, target, args, kwargs)
+            args = tuple(positional)
+        return _run(func, target, args, kwargs)
     if func in PLAIN_FUNCTIONS:
         return func(*(data_of(a) for a in args), **{k: data_of(v) for k, v in kwargs.items()})
-    raise TypeError(f"{name} is not differentiable here; use the functions of autograd_core")
+    _refuse_complex(_name(func), args + tuple(kwargs.values()))
+    raise TypeError(f"{_name(func)} is not differentiable here; use the functions of autograd_core")
+
+
+def _run(f: Any, target: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """target(*args, **kwargs); a TypeError caused by complex input says so, naming f."""
+    try:
+        return target(*args, **kwargs)
+    except TypeError:
+        _refuse_complex(_name(f), args + tuple(kwargs.values()))
+        raise
+
+
+def _name(f: Any) -> str:
+    """NumPy's name for f, such as numpy.sin or numpy.linalg.norm."""
+    return f"{_module_of(f)}.{f.__name__}"
 
 
 _DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "subok": True, "signature": None}
@@ -165,6 +181,36 @@ def _arguments_for(name: str, func: Any, target: Any, args: tuple, kwargs: dict)
 
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _passes_through(func: Any, target: Any, n_args: int, kwargs: dict) -> bool:
+    """True when the call's arguments mean the same to `target` as to NumPy's `func`: the
+    positional ones after the first have the same names in the same places, and the keyword
+    ones are all taken by the target (then nothing needs checking or dropping)."""
+    if n_args == 1 and not kwargs:  # the array alone
+        return True
+    plan = _plan(func, target)
+    if plan is None:
+        return True
+    same_places, takes, takes_any = plan
+    return n_args - 1 <= same_places and (takes_any or all(k in takes for k in kwargs))
+
+
+@functools.cache
+def _plan(func: Any, target: Any) -> tuple[int, frozenset, bool] | None:
+    """How many positional parameters after the first `func` and `target` share by name and
+    place; the names target takes; whether it takes any keyword (None: no signature)."""
+    numpy_signature, target_signature = _signature(func), _signature(target)
+    if numpy_signature is None or target_signature is None:
+        return None
+    ours = target_signature.parameters
+    numpy_places = [p.name for p in numpy_signature.parameters.values() if p.kind in _POSITIONAL][1:]
+    our_places = [p.name for p in ours.values() if p.kind in _POSITIONAL][1:]
+    pairs = zip(numpy_places, our_places, strict=False)
+    shorter = min(len(numpy_places), len(our_places))
+    same_places = next((k for k, (a, b) in enumerate(pairs) if a != b), shorter)
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ours.values())
+    return same_places, frozenset(ours), takes_any
 
 
 @functools.cache
