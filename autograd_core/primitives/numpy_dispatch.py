@@ -231,7 +231,8 @@ def _refuse_complex(name: str, items: tuple) -> None:
     """Raise if a number or array among `items` (or in a list among them) is complex."""
     for x in _flat(items):
         if isinstance(x, complex | np.complexfloating) or (isinstance(x, np.ndarray) and x.dtype.kind == "c"):
-            raise TypeError(f"{name}: complex numbers are not supported; autograd_core works with reals")
+            raise TypeError(f"{name}: complex numbers are not supported (autograd_core differentiates "
+                            "functions of real numbers)")
 
 
 def _module_of(func: Any) -> str:
