@@ -36,6 +36,7 @@ bench: $(STAMP)
 
 docs: $(STAMP) dot
 	$(PY) -m viz.docs --out docs
+	$(PY) -c 'from autograd_core.primitives import numpy_dispatch as d; d.write_support_table("docs/numpy-support.md")'
 
 # Graphviz's `dot` renders SVG; the tests render, so make sure it is there.
 dot:

@@ -804,5 +804,62 @@ class Value:
         """|x|, elementwise."""
         return _p.abs(self)
 
+    # --- ndarray methods: elementwise and reductions --------------------------------------------
+    def __mod__(self, other: Any) -> Value:
+        """self % other: the remainder with the sign of the divisor, as NumPy's."""
+        return _p.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Value:
+        """other % self: the remainder with the sign of the divisor, as NumPy's."""
+        return _p.remainder(other, self)
+
+    def clip(self, min: Any = None, max: Any = None) -> Value:
+        """The data limited to [min, max] elementwise (either may be None)."""
+        return _p.clip(self, min, max)
+
+    def round(self, decimals: int = 0) -> Value:
+        """Rounded to `decimals` decimal places (halves to even); derivative 0."""
+        return _p.round(self, decimals)
+
+    def astype(self, dtype: Any) -> Any:
+        """Converted to a float `dtype` (a Value), or to an integer or boolean one (plain data)."""
+        return _p.astype(self, dtype)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Product over `axis` (all axes by default)."""
+        return _p.prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
+        """Variance over `axis`, dividing by N - ddof."""
+        return _p.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
+        """Standard deviation over `axis`, dividing the variance by N - ddof."""
+        return _p.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Value:
+        """Running sums along `axis` (of the flattened data by default)."""
+        return _p.cumsum(self, axis=axis)
+
+    def cumprod(self, axis: int | None = None) -> Value:
+        """Running products along `axis` (of the flattened data by default)."""
+        return _p.cumprod(self, axis=axis)
+
+    def argmax(self, axis: int | None = None, *, keepdims: bool = False) -> Any:
+        """Index of the largest element (over `axis`), a plain integer array."""
+        return _p.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: int | None = None, *, keepdims: bool = False) -> Any:
+        """Index of the smallest element (over `axis`), a plain integer array."""
+        return _p.argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether every element (over `axis`) is nonzero, as plain booleans."""
+        return _p.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether some element (over `axis`) is nonzero, as plain booleans."""
+        return _p.any(self, axis=axis, keepdims=keepdims)
+
 
 from . import primitives as _p  # noqa: E402  (the registry needs Value defined first)
