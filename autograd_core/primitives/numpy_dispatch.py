@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..core import data_of
-from . import elementwise, linalg, reductions, shapes
+from . import decompositions, elementwise, indexing, linalg, reductions, shapes
 
-_KINDS = (elementwise, reductions, linalg, shapes)
+_KINDS = (elementwise, reductions, linalg, decompositions, shapes, indexing)
 UFUNCS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_UFUNCS.items()}
 FUNCTIONS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_FUNCTIONS.items()}
 _COMPARISONS = {np.less, np.less_equal, np.greater, np.greater_equal}

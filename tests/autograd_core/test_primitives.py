@@ -40,6 +40,7 @@ from autograd_core.testing import (
     shapes,
 )
 
+from . import table_decompositions, table_indexing, table_linalg, table_shapes
 from .calls import (
     INDEX_RESULT_SHAPES,
     LEADING_SHAPES,
@@ -297,6 +298,10 @@ TABLE: dict[str, st.SearchStrategy] = {
 }
 # Rows of further kinds of primitive live beside this file, one module per kind:
 # TABLE.update(table_<kind>.ROWS)
+TABLE.update(table_linalg.ROWS)
+TABLE.update(table_decompositions.ROWS)
+TABLE.update(table_shapes.ROWS)
+TABLE.update(table_indexing.ROWS)
 
 with_each_primitive = pytest.mark.parametrize("name", list(TABLE))
 
