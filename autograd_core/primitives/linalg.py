@@ -232,7 +232,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     """The sum of a * b over the axes `axes` pairs up: an int n pairs a's last n axes with
     b's first n; a pair (axes_a, axes_b) names them. The result has a's other axes, then b's."""
     na, nb = _ndim(a), _ndim(b)
-    if np.ndim(axes) == 0:
+    if not isinstance(axes, list | tuple):
         n = int(axes)
         if not 0 <= n <= min(na, nb):
             raise ValueError(f"tensordot: axes={n} but the operands have {na} and {nb} axes")
