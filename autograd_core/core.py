@@ -843,5 +843,11 @@ class Value:
         """The indices that sort the data along `axis`, a plain integer array."""
         return _p.argsort(self, axis, kind, order)
 
+    def argpartition(
+        self, kth: Any, axis: int | None = -1, kind: str = "introselect", order: None = None
+    ) -> np.ndarray:
+        """The indices that partition the data around its kth element(s), a plain integer array."""
+        return _p.argpartition(self, kth, axis, kind, order)
+
 
 from . import primitives as _p  # noqa: E402  (the registry needs Value defined first)

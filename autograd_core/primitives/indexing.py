@@ -28,7 +28,8 @@ from .shapes import (
 )
 
 __all__ = [  # the public names of this module: ag.<name>
-    "take", "take_along_axis", "repeat", "roll", "pad", "sort", "argsort", "select",
+    "take", "take_along_axis", "repeat", "roll", "pad", "sort", "argsort", "partition", "argpartition",
+    "select",
 ]
 
 # --- picking elements ----------------------------------------------------------------------
@@ -171,6 +172,24 @@ def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: None = N
     return take_along_axis(a, np.argsort(data_of(a), axis=axis, kind="stable"), axis)
 
 
+def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect",
+                 order: None = None) -> np.ndarray:
+    """The indices that partition a around its kth element(s) along `axis`, a plain integer
+    array (not differentiable)."""
+    _refuse("argpartition", order=order)
+    return np.argpartition(data_of(a), kth, axis=axis, kind=kind)  # type: ignore[arg-type]
+
+
+def partition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect", order: None = None) -> Any:
+    """a with its kth element(s) along `axis` where a sort would put them, the smaller ones
+    before and the larger ones after (as NumPy's partition). The gradient follows the
+    permutation, as sort's does."""
+    _refuse("partition", order=order)
+    if axis is None:
+        a, axis = ravel(a), -1
+    return take_along_axis(a, argpartition(a, kth, axis, kind), axis)
+
+
 # --- choosing -------------------------------------------------------------------------------
 
 
@@ -197,5 +216,6 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
 NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
 NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.take: take, np.take_along_axis: take_along_axis, np.repeat: repeat, np.roll: roll, np.pad: pad,
-    np.sort: sort, np.argsort: argsort, np.select: select,
+    np.sort: sort, np.argsort: argsort, np.partition: partition, np.argpartition: argpartition,
+    np.select: select,
 }

@@ -19,7 +19,7 @@ from .shapes import _ndim, _refuse, _shape, broadcast_to, moveaxis, ravel, resha
 
 __all__ = [  # the public names of this module: ag.<name>
     "matmul", "linear", "dot", "vdot", "inner", "outer", "tensordot", "einsum", "kron", "cross",
-    "diagonal", "diagonal_embed", "diag", "diagflat", "trace", "tril", "triu",
+    "diagonal", "make_diagonal", "diag", "diagflat", "trace", "tril", "triu",
 ]
 
 # --- linear algebra --------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
 # --- diagonals and triangles --------------------------------------------------------------
 
 
-def _diagonal_embed(v: Any, shape: tuple[int, ...], offset: int, axis1: int, axis2: int) -> np.ndarray:
+def _make_diagonal(v: Any, shape: tuple[int, ...], offset: int, axis1: int, axis2: int) -> np.ndarray:
     """Zeros of `shape` with v (its last axis along the diagonal) on the `offset` diagonal of
     axes axis1 and axis2."""
     out = np.zeros(shape, dtype=np.result_type(v))
@@ -335,14 +335,14 @@ def _diagonal_embed(v: Any, shape: tuple[int, ...], offset: int, axis1: int, axi
 _diagonal = defprim(
     "diagonal",
     lambda x, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2).copy(),
-    (lambda g, ans, x, offset, axis1, axis2: diagonal_embed(g, shape_of(x), offset, axis1, axis2),),
+    (lambda g, ans, x, offset, axis1, axis2: make_diagonal(g, offset, axis1, axis2, shape_of(x)),),
     (lambda t, ans, x, offset, axis1, axis2: diagonal(t, offset, axis1, axis2),),
 )
-_diagonal_embed_prim = defprim(
-    "diagonal_embed",
-    _diagonal_embed,
+_make_diagonal_prim = defprim(
+    "make_diagonal",
+    _make_diagonal,
     (lambda g, ans, v, shape, offset, axis1, axis2: diagonal(g, offset, axis1, axis2),),
-    (lambda t, ans, v, shape, offset, axis1, axis2: diagonal_embed(t, shape, offset, axis1, axis2),),
+    (lambda t, ans, v, shape, offset, axis1, axis2: make_diagonal(t, offset, axis1, axis2, shape),),
 )
 
 
@@ -358,12 +358,27 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return _diagonal(a, offset=int(offset), axis1=axis1, axis2=axis2)
 
 
-def diagonal_embed(v: Any, shape: Sequence[int], offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    """An array of `shape`, zero but for v on the `offset` diagonal of axes axis1 and axis2:
-    the adjoint of `diagonal` (diagonal(diagonal_embed(v, shape, ...), ...) is v)."""
+def make_diagonal(
+    v: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, shape: Sequence[int] | None = None
+) -> Any:
+    """The array, zero elsewhere, whose `diagonal(offset, axis1, axis2)` is v: the adjoint
+    of `diagonal`. Its `shape` is given, or the smallest: v's axes but the last, with axes
+    of v's last length (longer by |offset| on one side) put at axis1 and axis2."""
+    if shape is None:
+        v_shape = _shape(v)
+        if not v_shape:
+            raise ValueError("make_diagonal: v needs at least one axis (the diagonal)")
+        ndim = len(v_shape) + 1
+        axis1, axis2 = normalize_axis_index(axis1, ndim), normalize_axis_index(axis2, ndim)
+        if axis1 == axis2:
+            raise ValueError(f"make_diagonal: axis1 and axis2 must differ; both are {axis1}")
+        others = iter(v_shape[:-1])
+        length = v_shape[-1]
+        sides = {axis1: length + max(-offset, 0), axis2: length + max(offset, 0)}
+        shape = [sides[k] if k in sides else next(others) for k in range(ndim)]
     shape = tuple(shape)
     axis1, axis2 = normalize_axis_index(axis1, len(shape)), normalize_axis_index(axis2, len(shape))
-    return _diagonal_embed_prim(v, shape=shape, offset=int(offset), axis1=axis1, axis2=axis2)
+    return _make_diagonal_prim(v, shape=shape, offset=int(offset), axis1=axis1, axis2=axis2)
 
 
 def diag(v: Any, k: int = 0) -> Any:
@@ -372,7 +387,7 @@ def diag(v: Any, k: int = 0) -> Any:
     shape = _shape(v)
     if len(shape) == 1:
         n = shape[0] + abs(k)
-        return diagonal_embed(v, (n, n), k)
+        return make_diagonal(v, k, shape=(n, n))
     if len(shape) == 2:
         return diagonal(v, k)
     raise ValueError(f"diag: needs a vector or a matrix; got shape {shape}")

@@ -17,7 +17,7 @@ __all__ = [  # the public names of this module: ag.<name>
     "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d", "tile",
     "flip", "fliplr", "flipud", "rot90",
     "getitem", "scatter_add",
-    "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
+    "concatenate", "stack", "append", "hstack", "vstack", "dstack", "column_stack",
     "split", "array_split", "hsplit", "vsplit", "dsplit",
 ]
 
@@ -349,6 +349,13 @@ def stack(
     return concatenate(groups, axis=axis)
 
 
+def append(arr: Any, values: Any, axis: int | None = None) -> Any:
+    """arr with `values` joined at its end along `axis` (both flattened when axis is None)."""
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
 def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
     """The arrays joined column-wise: along axis 1, or axis 0 for vectors."""
     _refuse("hstack", dtype=dtype)
@@ -437,7 +444,7 @@ NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.ravel: ravel, np.moveaxis: moveaxis, np.rollaxis: rollaxis,
     np.atleast_1d: atleast_1d, np.atleast_2d: atleast_2d, np.atleast_3d: atleast_3d, np.tile: tile,
     np.flip: flip, np.fliplr: fliplr, np.flipud: flipud, np.rot90: rot90,
-    np.concatenate: concatenate, np.stack: stack, np.hstack: hstack, np.vstack: vstack,
+    np.concatenate: concatenate, np.stack: stack, np.append: append, np.hstack: hstack, np.vstack: vstack,
     np.dstack: dstack, np.column_stack: column_stack,
     np.split: split, np.array_split: array_split, np.hsplit: hsplit, np.vsplit: vsplit, np.dsplit: dsplit,
 }

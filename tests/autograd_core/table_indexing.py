@@ -86,6 +86,17 @@ def sorts(draw: st.DrawFn) -> Call:
 
 
 @st.composite
+def partitions(draw: st.DrawFn) -> Call:
+    """np.partition of untied elements around one or several kth, along an axis or flattened."""
+    x = draw(arrays(NONSCALAR_SHAPES, unique=True))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1))
+    length = x.size if axis is None else x.shape[axis]
+    several = st.lists(st.integers(0, length - 1), min_size=1, max_size=3)
+    kth = draw(st.integers(-length, length - 1) | several)
+    return Call(lambda x: np.partition(x, kth, axis=axis), (x,), {"kth": kth, "axis": axis})
+
+
+@st.composite
 def selections(draw: st.DrawFn) -> Call:
     """np.select of 1 to 3 choices under boolean conditions, all broadcast, with a default
     that is a number or an array being differentiated."""
@@ -106,5 +117,6 @@ ROWS: dict[str, st.SearchStrategy] = {
     "roll": rolls(),
     "pad": pads(),
     "sort": sorts(),
+    "partition": partitions(),
     "select": selections(),
 }

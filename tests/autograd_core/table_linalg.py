@@ -144,15 +144,18 @@ def diagonals(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def diagonal_embeddings(draw: st.DrawFn) -> Call:
-    """diagonal_embed: v written onto a diagonal of a bigger array of zeros."""
+def made_diagonals(draw: st.DrawFn) -> Call:
+    """make_diagonal: v written onto a diagonal of an array of zeros of a given shape, or of
+    the smallest shape."""
     shape = draw(shapes(min_dims=2, max_side=4))
     axis1, axis2 = draw(st.permutations(range(len(shape))))[:2]
     offset = draw(st.integers(-shape[axis1] + 1, shape[axis2] - 1))
     length = np.diagonal(np.empty(shape), offset, axis1, axis2).shape[-1]
     rest = tuple(n for k, n in enumerate(shape) if k not in (axis1, axis2))
-    kw = {"shape": shape, "offset": offset, "axis1": axis1, "axis2": axis2}
-    return Call(lambda v: ag.diagonal_embed(v, **kw), (draw(arrays(rest + (length,))),), kw)
+    kw = {"offset": offset, "axis1": axis1, "axis2": axis2}
+    if draw(st.booleans()):
+        kw["shape"] = shape
+    return Call(lambda v: ag.make_diagonal(v, **kw), (draw(arrays(rest + (length,))),), kw)
 
 
 @st.composite
@@ -193,7 +196,7 @@ ROWS: dict[str, st.SearchStrategy] = {
     "kron": kronecker_products(),
     "cross": crosses(),
     "diagonal": diagonals(),
-    "diagonal_embed": diagonal_embeddings(),
+    "make_diagonal": made_diagonals(),
     "diag / diagflat": diags(),
     "trace": traces(),
     "tril / triu": triangles(),

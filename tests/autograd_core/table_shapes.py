@@ -110,6 +110,18 @@ def splits(draw: st.DrawFn) -> Call:
 
 
 @st.composite
+def appends(draw: st.DrawFn) -> Call:
+    """np.append along an axis (the lengths along it may differ) or of both flattened."""
+    x = draw(arrays())
+    if x.ndim and draw(st.booleans()):
+        axis = draw(st.integers(-x.ndim, x.ndim - 1))
+        shape = list(x.shape)
+        shape[axis] = draw(st.integers(1, 3))
+        return Call(lambda x, y: np.append(x, y, axis), (x, draw(arrays(tuple(shape)))), {"axis": axis})
+    return Call(lambda x, y: np.append(x, y), (x, draw(arrays())), {"axis": None})
+
+
+@st.composite
 def many_joined(draw: st.DrawFn) -> Call:
     """np.concatenate (axis None too) and np.stack of more inputs than one node takes (64)."""
     count = draw(st.integers(65, 140))
@@ -126,6 +138,7 @@ ROWS: dict[str, st.SearchStrategy] = {
     "atleast_1d / atleast_2d / atleast_3d": at_least(),
     "tile": tiles(),
     "hstack / vstack / dstack / column_stack": stackings(),
+    "append": appends(),
     "split / array_split / hsplit / vsplit / dsplit": splits(),
     "concatenate / stack (many inputs)": many_joined(),
 }

@@ -33,6 +33,9 @@ CASES = [
     ("sort", lambda x: np.sort(x)),
     ("sort", lambda x: np.sort(x, axis=0, kind="heapsort")),
     ("sort", lambda x: np.sort(x, axis=None)),
+    ("partition", lambda x: np.partition(x, 1)),
+    ("partition", lambda x: np.partition(x, [0, 2], axis=0)),
+    ("partition", lambda x: np.partition(x, -3, axis=None)),
     ("select", lambda x: np.select([x > 0.5, x < 0], [x, 2 * x], -1.0)),
     ("select", lambda x: np.select([x > 0], [x], x[0])),
 ]
@@ -55,6 +58,7 @@ def test_value_methods_take_repeat_argsort():
     assert isinstance(order, np.ndarray) and order.dtype.kind == "i"
     np.testing.assert_array_equal(order, X.argsort(axis=0))
     assert isinstance(np.argsort(x), np.ndarray)
+    np.testing.assert_array_equal(np.argpartition(x, 2), np.argpartition(X, 2))
 
 
 def test_sorting_sends_each_gradient_to_the_element_sorted_there_and_ties_keep_their_order():
@@ -109,6 +113,7 @@ def test_float32_stays_float32():
     (lambda: ag.pad(X, 1, stat_length=2), TypeError, "stat_length"),
     (lambda: ag.pad(X, 1, constant_values=Value(1.0)), TypeError, "constant_values"),
     (lambda: ag.sort(X, order="f"), TypeError, "order="),
+    (lambda: ag.partition(X, 1, order="f"), TypeError, "order="),
     (lambda: ag.select([X > 0], [X, X]), ValueError, "1 conditions but 2 choices"),
     (lambda: ag.select([], []), ValueError, "at least one"),
     (lambda: ag.select([X], [X]), TypeError, "boolean"),

@@ -143,11 +143,21 @@ def test_einsum_sums_a_label_only_one_operand_has_and_broadcasts_back():
     np.testing.assert_allclose(x.grad, y.sum(axis=0, keepdims=True))
 
 
-def test_diagonal_embed_is_the_adjoint_of_diagonal():
+def test_make_diagonal_is_the_adjoint_of_diagonal():
     x, v = R((3, 4, 5)), R((3, 3))
-    embedded = ag.diagonal_embed(v, x.shape, offset=1, axis1=2, axis2=1)
+    embedded = ag.make_diagonal(v, offset=1, axis1=2, axis2=1, shape=x.shape)
     assert np.vdot(np.diagonal(x, 1, 2, 1), v) == pytest.approx(np.vdot(x, embedded))
     np.testing.assert_array_equal(np.diagonal(embedded, 1, 2, 1), v)
+
+
+def test_make_diagonal_of_the_smallest_shape_inverts_diagonal():
+    v = R((3, 4))
+    square = ag.make_diagonal(v, axis1=-1, axis2=-2)
+    assert square.shape == (3, 4, 4)
+    np.testing.assert_array_equal(square, np.stack([np.diag(row) for row in v]))
+    wide = ag.make_diagonal(v, offset=2, axis1=0, axis2=2)
+    assert wide.shape == (4, 3, 6)
+    np.testing.assert_array_equal(np.diagonal(wide, 2, 0, 2), v)
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ CASES = [
     ("concatenate", lambda x: np.concatenate([x, x[:, :2]], axis=1), X),
     ("concatenate", lambda x: np.concatenate([x, V], axis=None), X),
     ("stack", lambda x: np.stack([x, x], axis=-1), X),
+    ("append", lambda x: np.append(x, V), X),
+    ("append", lambda x: np.append(x, x[:1], axis=0), X),
 ]
 
 
