@@ -1,4 +1,5 @@
-"""Shapes and indexing: rules that move gradients around without changing them."""
+"""Shapes: reshaping, moving axes, flipping, indexing (getitem and its adjoint), joining
+and splitting. Their rules move gradients around without changing them."""
 
 from __future__ import annotations
 

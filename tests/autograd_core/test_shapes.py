@@ -6,6 +6,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import Value
+from autograd_core.primitives import decompositions, indexing, linalg, shapes
 
 rng = np.random.default_rng(2)
 X = rng.standard_normal((2, 3, 4))
@@ -152,3 +153,17 @@ def test_many_inputs_join_in_groups_of_at_most_sixty_four():
 def test_bad_input_is_refused_with_a_clear_error(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+# --- every function three ways --------------------------------------------------------------
+
+IN_PLACE = {"sort", "partition"}  # ndarray's methods of these names sort in place and return None
+
+
+@pytest.mark.parametrize("module", [linalg, decompositions, shapes, indexing], ids=lambda m: m.__name__)
+def test_every_numpy_function_is_an_ag_function_and_a_value_method_where_ndarray_has_one(module):
+    for numpy_function, function in module.NUMPY_FUNCTIONS.items():
+        assert getattr(ag, function.__name__) is function, function.__name__
+        name = numpy_function.__name__
+        if hasattr(np.ndarray, name) and name not in IN_PLACE:
+            assert callable(getattr(Value, name, None)), f"Value has no method {name}"
