@@ -224,3 +224,39 @@ def test_the_extra_columns_of_a_full_svd_refuse_a_gradient_but_the_rest_work():
 def test_bad_input_is_refused_with_a_clear_error(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+# --- the matrix strategies of autograd_core.testing keep their promises -----------------------
+
+
+@settings(max_examples=30)
+@given(well_conditioned_matrices(st.sampled_from([(3, 3), (2, 4, 2), (1, 2, 5)]), low=0.4, high=2.0, gap=0.2))
+def test_well_conditioned_matrices_have_their_singular_values_in_range_and_apart(a):
+    s = np.linalg.svd(a, compute_uv=False)
+    assert np.all(s >= 0.4 - 1e-9) and np.all(s <= 2.0 + 1e-9)
+    assert np.all(-np.diff(s, axis=-1) >= 0.2 - 1e-9)
+
+
+@settings(max_examples=30)
+@given(symmetric_matrices(gap=0.3), spd_matrices(low=0.5, high=2.0))
+def test_symmetric_matrices_are_symmetric_with_separated_eigenvalues_and_spd_ones_positive(s, p):
+    np.testing.assert_array_equal(s, np.swapaxes(s, -1, -2))
+    assert np.all(np.diff(np.linalg.eigvalsh(s), axis=-1) >= 0.3 - 1e-9)
+    w = np.linalg.eigvalsh(p)
+    assert np.all(w >= 0.5 - 1e-9) and np.all(w <= 2.0 + 1e-9)
+
+
+def test_matrix_strategies_refuse_impossible_requests():
+    with pytest.raises(ValueError, match="low must be positive"):
+        spd_matrices(low=0.0)
+    with pytest.raises(ValueError, match="0 < low <= high"):
+        well_conditioned_matrices(low=-1.0)
+    with pytest.raises(ValueError, match="square"):
+        symmetric_matrices((2, 3))
+
+    @given(symmetric_matrices((3, 3), low=0.0, high=0.5, gap=0.3))
+    def draw_one(s):
+        pass
+
+    with pytest.raises(ValueError, match="too narrow"):
+        draw_one()
