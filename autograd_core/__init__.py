@@ -12,8 +12,10 @@ Every primitive and its derivative rules live in one registry, `autograd_core.pr
 
 from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, toposort
 from .functional import check_grads, grad, hessian, jacobian, jvp, value_and_grad, vjp
-from .primitives import elementwise, linalg, reductions, shapes
-from .primitives.elementwise import *  # noqa: F403  (every primitive, as ag.<name>)
+from .primitives import decompositions, elementwise, indexing, linalg, reductions, shapes
+from .primitives.decompositions import *  # noqa: F403  (every primitive, as ag.<name>)
+from .primitives.elementwise import *  # noqa: F403
+from .primitives.indexing import *  # noqa: F403
 from .primitives.linalg import *  # noqa: F403
 from .primitives.reductions import *  # noqa: F403
 from .primitives.shapes import *  # noqa: F403
@@ -26,3 +28,5 @@ __all__ += elementwise.__all__
 __all__ += reductions.__all__
 __all__ += linalg.__all__
 __all__ += shapes.__all__
+__all__ += indexing.__all__
+__all__ += decompositions.__all__

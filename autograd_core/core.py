@@ -861,5 +861,50 @@ class Value:
         """Whether some element (over `axis`) is nonzero, as plain booleans."""
         return _p.any(self, axis=axis, keepdims=keepdims)
 
+    # --- ndarray methods: linear algebra, shapes and indexing ----------------------------------
+    def dot(self, b: Any, out: None = None) -> Value:
+        """The dot product with b, as numpy.dot."""
+        return _p.dot(self, b, out=out)
+
+    def ravel(self, order: str = "C") -> Value:
+        """The elements in one dimension, read in `order`."""
+        return _p.ravel(self, order)
+
+    def flatten(self, order: str = "C") -> Value:
+        """The elements in one dimension, read in `order` (as ravel)."""
+        return _p.ravel(self, order)
+
+    def squeeze(self, axis: Any = None) -> Value:
+        """Without the axes of length 1 (or just `axis`)."""
+        return _p.squeeze(self, axis)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+        """The `offset` diagonal of the planes of axes axis1 and axis2, as the last axis."""
+        return _p.diagonal(self, offset, axis1, axis2)
+
+    def trace(
+        self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: None = None
+    ) -> Value:
+        """The sum along the `offset` diagonal of axes axis1 and axis2."""
+        return _p.trace(self, offset, axis1, axis2, dtype, out)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Value:
+        """Each element repeated `repeats` times along `axis` (of the flattened array if None)."""
+        return _p.repeat(self, repeats, axis)
+
+    def take(self, indices: Any, axis: int | None = None, out: None = None, mode: str = "raise") -> Value:
+        """The elements at `indices` along `axis` (of the flattened array if None)."""
+        return _p.take(self, indices, axis, out, mode)
+
+    def argsort(self, axis: int | None = -1, kind: str | None = None, order: None = None) -> np.ndarray:
+        """The indices that sort the data along `axis`, a plain integer array."""
+        return _p.argsort(self, axis, kind, order)
+
+    def argpartition(
+        self, kth: Any, axis: int | None = -1, kind: str = "introselect", order: None = None
+    ) -> np.ndarray:
+        """The indices that partition the data around its kth element(s), a plain integer array."""
+        return _p.argpartition(self, kth, axis, kind, order)
+
 
 from . import primitives as _p  # noqa: E402  (the registry needs Value defined first)

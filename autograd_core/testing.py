@@ -30,7 +30,14 @@ The strategies:
 * `broadcastable_shapes` / `broadcastable_arrays` - mutually broadcastable shapes and
   arrays drawn on them, one array strategy per operand;
 * `separated_arrays` - mutually broadcastable arrays that, element by element, never
-  come closer than `gap` to each other (for maximum and minimum).
+  come closer than `gap` to each other (for maximum and minimum);
+* `orthogonal_matrices` - Q with Q^T Q = I;
+* `well_conditioned_matrices` - matrices U diag(s) V^T (square or not, stacked or not)
+  whose singular values s lie in a positive interval and can be kept apart: invertible
+  with a bounded condition number (inv, det, solve, pinv), and with distinct singular
+  values where svd is differentiable;
+* `symmetric_matrices` / `spd_matrices` - Q diag(lambda) Q^T with eigenvalues lambda in
+  an interval, kept apart for eigh, positive for cholesky and solve.
 """
 
 from __future__ import annotations
@@ -258,6 +265,105 @@ def separated_arrays(
     return broadcastable_arrays(*makers, min_dims=min_dims, max_dims=max_dims, max_side=max_side)
 
 
+# --- matrices ---------------------------------------------------------------------------------
+
+MatrixShape = Shape | st.SearchStrategy[Shape] | None
+
+_SQUARE_SHAPES = st.tuples(hnp.array_shapes(min_dims=0, max_dims=1, max_side=3), st.integers(1, 4)).map(
+    lambda bn: bn[0] + (bn[1], bn[1])
+)
+
+
+def _matrix_shape_strategy(shape: MatrixShape, what: str, square: bool) -> st.SearchStrategy[Shape]:
+    """The strategy of matrix shapes (..., m, n) for `shape` (None: small square shapes)."""
+    if shape is None:
+        return _SQUARE_SHAPES
+    if not isinstance(shape, tuple):
+        return shape
+    if len(shape) < 2 or (square and shape[-1] != shape[-2]):
+        kind = "square matrices (..., n, n)" if square else "matrices (..., m, n)"
+        raise ValueError(f"{what}: shape must be that of {kind}; got {shape}")
+    return st.just(shape)
+
+
+def orthogonal_matrices(n: int, batch_shape: Shape = ()) -> st.SearchStrategy[np.ndarray]:
+    """Orthogonal n x n matrices Q (Q^T Q = I), stacked in `batch_shape`: the Q of the QR
+    decomposition of a drawn matrix."""
+    return arrays(tuple(batch_shape) + (n, n), low=-1.0, high=1.0).map(lambda a: np.linalg.qr(a)[0])
+
+
+def _spectra(batch_shape: Shape, k: int, low: float, high: float, gap: float, what: str) -> st.SearchStrategy:
+    """Arrays of shape batch_shape + (k,) in [low, high]; along the last axis, at least `gap` apart."""
+    if gap <= 0:
+        return arrays(tuple(batch_shape) + (k,), low=low, high=high)
+    if (high - low) < 2 * gap * k:
+        raise ValueError(f"{what}: [{low}, {high}] is too narrow for {k} values {gap} apart")
+    one = arrays((k,), low=low, high=high, unique=True, min_gap=gap)
+    count = math.prod(batch_shape)
+    return st.lists(one, min_size=count, max_size=count).map(
+        lambda rows: np.array(rows).reshape(tuple(batch_shape) + (k,))
+    )
+
+
+def well_conditioned_matrices(
+    shape: MatrixShape = None, *, low: float = 0.5, high: float = BOUND, gap: float = 0.0
+) -> st.SearchStrategy[np.ndarray]:
+    """Matrices A = U diag(s) V^T of `shape` (..., m, n), U and V orthogonal, whose singular
+    values s lie in [low, high], low > 0, and (if `gap` > 0) are pairwise at least `gap`
+    apart. So A has full rank and a condition number at most high / low: inv, det, solve and
+    pinv are smooth there, and with a gap so is svd. `shape` is a tuple, a strategy of
+    shapes, or None (small square matrices, some stacked)."""
+    if not 0 < low <= high:
+        raise ValueError(f"well_conditioned_matrices: need 0 < low <= high; got low={low}, high={high}")
+    shapes_ = _matrix_shape_strategy(shape, "well_conditioned_matrices", square=False)
+
+    def on_shape(s: Shape) -> st.SearchStrategy[np.ndarray]:
+        batch, (m, n) = s[:-2], s[-2:]
+        k = min(m, n)
+        return st.builds(
+            lambda U, sv, V: (U[..., :k] * sv[..., None, :]) @ np.swapaxes(V[..., :k], -1, -2),
+            orthogonal_matrices(m, batch),
+            _spectra(batch, k, low, high, gap, "well_conditioned_matrices"),
+            orthogonal_matrices(n, batch),
+        )
+
+    return shapes_.flatmap(on_shape)
+
+
+def symmetric_matrices(
+    shape: MatrixShape = None, *, low: float = -BOUND, high: float = BOUND, gap: float = 0.0
+) -> st.SearchStrategy[np.ndarray]:
+    """Symmetric matrices Q diag(lambda) Q^T of `shape` (..., n, n), Q orthogonal, whose
+    eigenvalues lambda lie in [low, high] and (if `gap` > 0) are pairwise at least `gap`
+    apart, where eigh is differentiable."""
+    shapes_ = _matrix_shape_strategy(shape, "symmetric_matrices", square=True)
+
+    def on_shape(s: Shape) -> st.SearchStrategy[np.ndarray]:
+        batch, n = s[:-2], s[-1]
+        return st.builds(
+            lambda Q, w: _symmetric((Q * w[..., None, :]) @ np.swapaxes(Q, -1, -2)),
+            orthogonal_matrices(n, batch),
+            _spectra(batch, n, low, high, gap, "symmetric_matrices"),
+        )
+
+    return shapes_.flatmap(on_shape)
+
+
+def _symmetric(a: np.ndarray) -> np.ndarray:
+    """a made exactly symmetric (its rounding errors averaged away)."""
+    return (a + np.swapaxes(a, -1, -2)) / 2
+
+
+def spd_matrices(
+    shape: MatrixShape = None, *, low: float = 0.5, high: float = BOUND, gap: float = 0.0
+) -> st.SearchStrategy[np.ndarray]:
+    """Symmetric positive definite matrices of `shape` (..., n, n) with eigenvalues in
+    [low, high], low > 0 (condition number at most high / low): for cholesky and solve."""
+    if low <= 0:
+        raise ValueError(f"spd_matrices: low must be positive, got {low}")
+    return symmetric_matrices(shape, low=low, high=high, gap=gap)
+
+
 def assert_grads_correct(f: Callable[..., Any], *args: Any, order: int = 2, **tolerances: Any) -> float:
     """Assert that f's derivatives up to `order` agree with central finite differences.
 
@@ -276,5 +382,6 @@ def assert_grads_correct(f: Callable[..., Any], *args: Any, order: int = 2, **to
 
 __all__ = [
     "BOUND", "arrays", "assert_grads_correct", "broadcastable_arrays", "broadcastable_shapes",
-    "positive_arrays", "separated_arrays", "shapes",
+    "orthogonal_matrices", "positive_arrays", "separated_arrays", "shapes", "spd_matrices",
+    "symmetric_matrices", "well_conditioned_matrices",
 ]

@@ -1,7 +1,9 @@
 """The registry: every primitive, its NumPy forward and its derivative rules, side by side.
 
 One module per kind: `elementwise` (arithmetic and elementwise functions), `reductions`,
-`linalg` (linear algebra), `shapes` (shape and indexing) and `numpy_dispatch` (NumPy's own
+`linalg` (products, einsum, diagonals and triangles), `decompositions` (NumPy's linalg:
+inverse, determinant, solve, cholesky, eigh, svd, pinv, norm), `shapes` (shape, joining
+and splitting), `indexing` (picking, sorting, padding) and `numpy_dispatch` (NumPy's own
 functions and ufuncs called on Values). `REGISTRY` maps every primitive's name to it.
 
 The contract of a rule
@@ -21,9 +23,11 @@ The contract of a rule
 * Rules are given per input, so the rule of an input that needs no gradient never runs.
 """
 
-from . import elementwise, linalg, reductions, shapes
+from . import decompositions, elementwise, indexing, linalg, reductions, shapes
 from ._registry import REGISTRY, EachArg, defelementwise, defprim
-from .elementwise import *  # noqa: F403  (each module's __all__ lists its public names)
+from .decompositions import *  # noqa: F403  (each module's __all__ lists its public names)
+from .elementwise import *  # noqa: F403
+from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg import linear_prim
 from .numpy_dispatch import apply_function, apply_ufunc
@@ -37,3 +41,5 @@ __all__ += elementwise.__all__
 __all__ += reductions.__all__
 __all__ += linalg.__all__
 __all__ += shapes.__all__
+__all__ += indexing.__all__
+__all__ += decompositions.__all__

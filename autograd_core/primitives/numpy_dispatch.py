@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Value, data_of, shape_of
-from . import elementwise, linalg, reductions, shapes
+from . import decompositions, elementwise, indexing, linalg, reductions, shapes
 from ._registry import REGISTRY
 
 _KINDS = {  # each module of the registry, and the kind of function its table lists
-    elementwise: "elementwise", reductions: "reduction", linalg: "linear algebra", shapes: "shape, indexing"
+    elementwise: "elementwise", reductions: "reduction", linalg: "linear algebra",
+    decompositions: "linear algebra", shapes: "shape", indexing: "indexing",
 }
 UFUNCS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_UFUNCS.items()}
 FUNCTIONS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_FUNCTIONS.items()}

@@ -40,7 +40,15 @@ from autograd_core.testing import (
     shapes,
 )
 
-from . import table_elementwise, table_reductions, table_scipy
+from . import (
+    table_decompositions,
+    table_elementwise,
+    table_indexing,
+    table_linalg,
+    table_reductions,
+    table_scipy,
+    table_shapes,
+)
 from .calls import (
     INDEX_RESULT_SHAPES,
     LEADING_SHAPES,
@@ -299,6 +307,10 @@ TABLE: dict[str, st.SearchStrategy] = {
 TABLE.update(table_elementwise.ROWS)
 TABLE.update(table_reductions.ROWS)
 TABLE.update(table_scipy.ROWS)
+TABLE.update(table_linalg.ROWS)
+TABLE.update(table_decompositions.ROWS)
+TABLE.update(table_shapes.ROWS)
+TABLE.update(table_indexing.ROWS)
 
 with_each_primitive = pytest.mark.parametrize("name", list(TABLE))
 
