@@ -216,6 +216,5 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
 NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
 NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.take: take, np.take_along_axis: take_along_axis, np.repeat: repeat, np.roll: roll, np.pad: pad,
-    np.sort: sort, np.argsort: argsort, np.partition: partition, np.argpartition: argpartition,
-    np.select: select,
+    np.sort: sort, np.partition: partition, np.select: select,
 }

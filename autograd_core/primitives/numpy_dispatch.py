@@ -34,8 +34,8 @@ PLAIN_UFUNCS = frozenset({
 })
 """Ufuncs with boolean results: run on the data, giving plain arrays (no derivative)."""
 PLAIN_FUNCTIONS = frozenset({
-    np.argmax, np.argmin, np.all, np.any, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere,
-    np.isclose, np.allclose, np.array_equal, np.shape, np.ndim, np.size,
+    np.argmax, np.argmin, np.argsort, np.argpartition, np.all, np.any, np.count_nonzero, np.nonzero,
+    np.flatnonzero, np.argwhere, np.isclose, np.allclose, np.array_equal, np.shape, np.ndim, np.size,
 })
 """Functions with integer, boolean or shape results: run on the data, giving plain results."""
 

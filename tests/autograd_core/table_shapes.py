@@ -26,10 +26,9 @@ def ravels(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def flips(draw: st.DrawFn) -> Call:
+def flips(draw: st.DrawFn, kind: str) -> Call:
     """np.flip over drawn axes, np.fliplr, np.flipud, np.rot90 with a drawn k and axes."""
     x = draw(arrays(shapes(min_dims=2)))
-    kind = draw(st.sampled_from(["flip", "fliplr", "flipud", "rot90"]))
     if kind == "flip":
         axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1) | st.permutations(range(x.ndim)).map(
             lambda p: tuple(p[:2])))
@@ -55,9 +54,8 @@ def moved_axes(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def at_least(draw: st.DrawFn) -> Call:
+def at_least(draw: st.DrawFn, f) -> Call:
     """np.atleast_1d, 2d or 3d of one or two arrays of 0 to 3 axes."""
-    f = draw(st.sampled_from([np.atleast_1d, np.atleast_2d, np.atleast_3d]))
     xs = tuple(draw(st.lists(arrays(), min_size=1, max_size=2)))
     if len(xs) == 1:
         return Call(f, xs, {"function": f.__name__})
@@ -73,9 +71,8 @@ def tiles(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def stackings(draw: st.DrawFn) -> Call:
+def stackings(draw: st.DrawFn, f) -> Call:
     """np.hstack, vstack, dstack or column_stack of 1 to 3 arrays whose shapes fit together."""
-    f = draw(st.sampled_from([np.hstack, np.vstack, np.dstack, np.column_stack]))
     shape = draw(shapes(max_dims=3, max_side=3))
     along = {np.hstack: 1 if len(shape) > 1 else 0, np.vstack: 0, np.dstack: 2, np.column_stack: 1}[f]
     count = draw(st.integers(1, 3))
@@ -89,9 +86,8 @@ def stackings(draw: st.DrawFn) -> Call:
 
 
 @st.composite
-def splits(draw: st.DrawFn) -> Call:
+def splits(draw: st.DrawFn, f) -> Call:
     """np.split, array_split, hsplit, vsplit, dsplit into sections or at drawn indices."""
-    f = draw(st.sampled_from([np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit]))
     min_dims = {np.vsplit: 2, np.dsplit: 3}.get(f, 1)
     x = draw(arrays(shapes(min_dims=min_dims, max_side=4)))
     axis = {np.hsplit: 1 if x.ndim > 1 else 0, np.vsplit: 0, np.dsplit: 2}.get(f)
@@ -133,12 +129,12 @@ def many_joined(draw: st.DrawFn) -> Call:
 
 ROWS: dict[str, st.SearchStrategy] = {
     "ravel / flatten": ravels(),
-    "flip / fliplr / flipud / rot90": flips(),
+    **{kind: flips(kind) for kind in ("flip", "fliplr", "flipud", "rot90")},
     "moveaxis / rollaxis": moved_axes(),
-    "atleast_1d / atleast_2d / atleast_3d": at_least(),
+    **{f.__name__: at_least(f) for f in (np.atleast_1d, np.atleast_2d, np.atleast_3d)},
     "tile": tiles(),
-    "hstack / vstack / dstack / column_stack": stackings(),
+    **{f.__name__: stackings(f) for f in (np.hstack, np.vstack, np.dstack, np.column_stack)},
     "append": appends(),
-    "split / array_split / hsplit / vsplit / dsplit": splits(),
+    **{f.__name__: splits(f) for f in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)},
     "concatenate / stack (many inputs)": many_joined(),
 }

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import autograd_core as ag
 from autograd_core import Value
 from autograd_core import primitives as registry
 from autograd_core.primitives import numpy_dispatch
 
-from .test_primitives import TABLE
+from .test_primitives import draws_of_each_row
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "numpy-support.md"
 LISTED = {**numpy_dispatch.UFUNCS, **numpy_dispatch.FUNCTIONS}
@@ -58,20 +56,16 @@ def test_every_listed_function_dispatches_from_numpy_to_a_registered_primitive_o
     def spy(apply):
         def spied(f, method_or_args, *rest):
             out = apply(f, method_or_args, *rest)
-            dispatched[f].update(v.op for v in _values_in(out))
+            # (a result that is a leaf is an input handed back, as np.atleast_2d of a matrix does)
+            dispatched[f].update(v.op for v in _values_in(out) if not v.is_leaf)
             return out
         return spied
 
     monkeypatch.setattr(registry, "apply_ufunc", spy(numpy_dispatch.apply_ufunc))
     monkeypatch.setattr(registry, "apply_function", spy(numpy_dispatch.apply_function))
 
-    @settings(max_examples=3)
-    @given(calls=st.fixed_dictionaries(TABLE))
-    def run_the_table(calls):
-        for call in calls.values():
-            call.f(*(Value(a) for a in call.args))
-
-    run_the_table()
+    for call in draws_of_each_row():
+        call.f(*(Value(a) for a in call.args))
     for f, call in SAME_PRIMITIVE_AS_ANOTHER.items():
         out = call(Value(np.linspace(0.25, 0.75, 6).reshape(2, 3)))
         partners = [g for g, target in LISTED.items() if target is LISTED[f] and g in dispatched]
