@@ -17,7 +17,7 @@ from . import elementwise, linalg, reductions, shapes
 _KINDS = (elementwise, reductions, linalg, shapes)
 UFUNCS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_UFUNCS.items()}
 FUNCTIONS: dict[Any, Callable[..., Any]] = {k: v for m in _KINDS for k, v in m.NUMPY_FUNCTIONS.items()}
-_COMPARISONS = {np.less, np.less_equal, np.greater, np.greater_equal}
+_COMPARISONS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
 _ABOUT_SHAPE = {np.shape, np.ndim, np.size}
 
 
