@@ -1,54 +1,79 @@
-"""The node type `Value`, how a primitive records a node, and the two sweeps over a graph.
+"""The engine: grad mode, primitives and the nodes they record, and the two sweeps over a graph.
 
-A `Value` is a node of a computational graph. A leaf is made by the user; every other
-node is made by a `Primitive` (see the registry, `primitives/`) and remembers the primitive (`_op`), its
-inputs (`_x`, `_y`, `_more`: a parent that needs a gradient as its Value, anything else as
-raw data) and its keyword parameters (`_params`). Nothing here holds a reference from a parent
-to a child and no rule captures the node it belongs to, so a graph is freed by reference
-counting alone.
+A `Value` is a node of a computational graph. A leaf is made by the user; every other node
+is made by a `Primitive` (the registry, `primitives/`, declares them all) and remembers the
+primitive (`_op`), its inputs in one tuple (`_inputs`: an input that needs a gradient as its
+Value, any other as its raw data) and its keyword parameters (`_params`). Nothing refers from
+a parent to its children and no rule captures the node it belongs to, so a dropped graph is
+freed by reference counting alone.
 
-The reverse pass (`reverse_pass`) visits the graph once in reverse topological order and
-adds up each node's gradient in one place; the forward sweep (`forward_pass`) visits it
-once in topological order, for forward mode.
+`toposort` lists a graph's nodes, parents before children. The reverse pass takes them the
+other way round, children first, keeping the gradients in a dictionary of its own; the
+forward pass takes them in order, for forward mode.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
+import functools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
-_grad_enabled = [True]
+# --- grad mode: one setting per thread and per asyncio task -------------------------------------
+
+_grad_enabled: ContextVar[bool] = ContextVar("grad_enabled", default=True)
+_saved_modes: ContextVar[tuple[bool, ...]] = ContextVar("saved_grad_modes", default=())
 
 
 def is_grad_enabled() -> bool:
-    """True when primitives record graph nodes (the default)."""
-    return _grad_enabled[0]
+    """True when primitives record graph nodes (the default) in this thread or task."""
+    return _grad_enabled.get()
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = _grad_enabled[0]
-    _grad_enabled[0] = enabled
-    try:
-        yield
-    finally:
-        _grad_enabled[0] = previous
+class _GradMode:
+    """Grad mode set to `enabled` inside a `with` block or a decorated function, then restored.
+
+    The object keeps no state of its own (the modes it restores live in a context variable),
+    so one object can be reused, nested and shared between threads.
+    """
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        _saved_modes.set((*_saved_modes.get(), _grad_enabled.get()))
+        _grad_enabled.set(self.enabled)
+
+    def __exit__(self, *exc_info: object) -> None:
+        *saved, previous = _saved_modes.get()
+        _saved_modes.set(tuple(saved))
+        _grad_enabled.set(previous)
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return in_mode
 
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: inside it, operations compute values but record no graph."""
-    return _grad_mode(False)
+class no_grad(_GradMode):  # noqa: N801  (named like PyTorch's)
+    """Inside it (`with no_grad():` or `@no_grad()`), operations compute values but record no graph."""
+
+    enabled = False
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: inside it, operations record the graph (undoes `no_grad`)."""
-    return _grad_mode(True)
+class enable_grad(_GradMode):  # noqa: N801
+    """Inside it (`with enable_grad():` or `@enable_grad()`), operations record the graph."""
 
+    enabled = True
+
+
+# --- data --------------------------------------------------------------------------------------
 
 _NUMERIC_KINDS = "biuf"
 # NumPy's array type, read from the module once: `np` has a module-level __getattr__, so
@@ -61,32 +86,53 @@ _FLOAT64 = np.dtype(np.float64)
 def as_data(data: Any, what: str = "Value data") -> Any:
     """The float or float array a `Value` holds for `data`: ints and bools become float64,
     float16/32/64 keep their dtype; anything else is a `TypeError` that names it."""
-    if type(data) is float or (data.__class__ is _ndarray and data.dtype.kind == "f"):
+    if data.__class__ is float or (data.__class__ is _ndarray and data.dtype.kind == "f"):
         return data
-    if isinstance(data, Value):
-        raise TypeError(f"{what} must be a number or a NumPy array, not a Value (use .data)")
     if isinstance(data, bool | int | float) and not isinstance(data, np.generic):
         return float(data)
-    array = data if isinstance(data, np.ndarray | np.generic) else None
-    if array is None:
-        if not isinstance(data, list | tuple):
-            raise TypeError(
-                f"{what} must be a number or a numeric NumPy array, not {type(data).__name__}"
-            )
+    array = _numeric(data, what)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def _operand(a: Any, op: str) -> Any:
+    """A non-Value input of a primitive (a constant of the graph): a number or a numeric array as
+    it is, a list as a float array; anything else is a `TypeError` naming it."""
+    if a.__class__ in _PLAIN_NUMBERS or (a.__class__ is _ndarray and a.dtype.kind in _NUMERIC_KINDS):
+        return a
+    if isinstance(a, np.ndarray | np.generic):
+        return _numeric(a, f"{op}: an operand")
+    return as_data(a, f"{op}: an operand")
+
+
+def _numeric(data: Any, what: str) -> Any:
+    """`data` as a NumPy array or scalar of real numbers (an array subclass such as np.memmap as a
+    plain array), or a `TypeError` that names what it is."""
+    if isinstance(data, Value):
+        raise TypeError(f"{what} must be a number or a NumPy array, not a Value (use .data)")
+    if isinstance(data, np.matrix):
+        raise TypeError(f"{what} is an np.matrix, whose * multiplies matrices; convert it with np.asarray")
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array, whose mask would be ignored; use .filled() or np.asarray")
+    array: Any
+    if isinstance(data, np.generic):
+        array = data
+    elif isinstance(data, np.ndarray | list | tuple):
         array = np.asarray(data)
+    else:
+        raise TypeError(f"{what} must be a number or a numeric NumPy array, not {type(data).__name__}")
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(
             f"{what} must be real numbers; got an array of dtype {array.dtype} "
             "(strings, objects and complex numbers are not supported)"
         )
-    if array.dtype.kind != "f":
-        array = array.astype(np.float64)
     return array
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a Value, array, NumPy scalar or Python number (() for a number)."""
-    return x.shape if x.__class__ is _ndarray else getattr(x, "shape", ())
+    if x.__class__ is _ndarray:
+        return x.shape
+    return () if x.__class__ is float else getattr(x, "shape", ())
 
 
 def ones_like(data: Any) -> Any:
@@ -99,23 +145,55 @@ def data_of(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
-class Primitive:
-    """A differentiable operation: a NumPy forward and, for each input, a VJP and a JVP rule.
+_PYTHON_FAILURES = (ZeroDivisionError, OverflowError)
+"""What Python raises on floats where NumPy's float64 gives inf or nan (under its error state):
+where a forward or a rule raises one, it is computed again with its numbers as float64 scalars."""
 
-    Calling it on plain numbers or arrays just runs the forward. Calling it on Values
-    returns a Value; when some input requires grad (and grad mode is on) that Value is a
-    graph node which remembers how it was made.
+
+def _as_float64(x: Any) -> Any:
+    """A Python number as a float64 scalar; anything else as it is."""
+    return np.float64(x) if x.__class__ is float or x.__class__ is int else x
+
+
+def _as_python(x: Any) -> Any:
+    """A float64 scalar as a Python float; a list of them as a list of Python floats."""
+    if isinstance(x, list | tuple):
+        return [_as_python(c) for c in x]
+    return float(x) if x.__class__ is np.float64 else x
+
+
+def _call(rule: Callable[..., Any], first: Any, ans: Any, args: Any, params: dict) -> Any:
+    """rule(first, ans, *args, **params), a derivative rule; if Python's floats raise, computed
+    again with its numbers as float64 scalars."""
+    try:
+        return rule(first, ans, *args, **params)
+    except _PYTHON_FAILURES:
+        return _as_python(rule(_as_float64(first), _as_float64(ans), *map(_as_float64, args), **params))
+
+
+# --- primitives and the nodes they record -------------------------------------------------------
+
+
+class Primitive:
+    """A differentiable operation: a NumPy forward and its derivative rules.
+
+    `vjps[i](g, ans, *inputs, **params)` is input i's contribution to the gradient, given g,
+    the gradient of the output `ans`; `jvps[i](t, ans, *inputs, **params)` is input i's
+    contribution to the output's tangent, given t, the tangent of input i. A primitive of any
+    number of inputs (concatenate, stack) may give one function instead of each list, called
+    once per node: `vjps(g, ans, *inputs, **params)` returns every input's contribution, in
+    order; `jvps(tangents, ans, *inputs, **params)` takes every input's tangent (None where an
+    input has none). `broadcasts=True` lets a VJP return the output's broadcast shape.
+
+    Called on plain numbers and arrays, a primitive runs its forward. Called with Values among
+    its inputs it returns a Value: a node of the graph when some input requires grad and grad
+    mode is on, else a constant.
     """
 
     __slots__ = ("name", "forward", "vjps", "jvps", "broadcasts")
 
     def __init__(
-        self,
-        name: str,
-        forward: Callable[..., Any],
-        vjps: Any,
-        jvps: Any,
-        broadcasts: bool = False,
+        self, name: str, forward: Callable[..., Any], vjps: Any, jvps: Any, broadcasts: bool = False
     ) -> None:
         self.name = name
         self.forward = forward
@@ -127,154 +205,104 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        if not params:
-            if len(args) == 2:
-                return self.binary(args[0], args[1])
-            if len(args) == 1 and args[0].__class__ is Value:
-                return self.unary(args[0])
-        inputs = []
-        datas = []
+        """The forward on the inputs' data; with a Value among the inputs, a Value (a node)."""
+        datas = []  # what the forward takes
+        inputs = []  # what the node keeps: the Values that need a gradient, data for the rest
         has_value = needs_grad = False
         for a in args:
             if a.__class__ is Value:
                 has_value = True
-                datas.append(a.data)
+                d = a.data
                 if a.requires_grad:
                     needs_grad = True
                     inputs.append(a)
                 else:
-                    inputs.append(a.data)
+                    inputs.append(d)
             else:
-                a = _operand(a, self.name)
-                datas.append(a)
-                inputs.append(a)
-        if not has_value:  # plain numbers and arrays in (lists made arrays), plain out: no graph
-            return self.forward(*datas, **params)
+                d = _operand(a, self.name)
+                inputs.append(d)
+            datas.append(d)
         try:
             ans = self.forward(*datas, **params)
         except ValueError as error:
             raise self._refusal(datas, error) from None
-        if not (needs_grad and _grad_enabled[0]):
-            return _node(ans, None, None, _UNARY, None, None)
-        more = tuple(inputs[2:]) if len(inputs) > 2 else None
-        return _node(ans, self, inputs[0], inputs[1] if len(inputs) > 1 else _UNARY, more, params or None)
+        except _PYTHON_FAILURES:
+            ans = _as_python(self.forward(*map(_as_float64, datas), **params))
+        if not has_value:
+            return ans
+        if needs_grad and _grad_enabled.get():
+            return _node(ans, self, tuple(inputs), params)
+        return _node(ans, None, (), _NO_PARAMS)
 
-    def _refusal(self, datas: Sequence[Any], error: ValueError) -> ValueError:
+    def binary(self, x: Any, y: Any) -> Any:
+        """`self(x, y)` written out for two inputs and no parameters: the path of the arithmetic
+        operators of `Value`, of which scalar graphs are made."""
+        x_node, y_node = x.__class__ is Value, y.__class__ is Value
+        if not (x_node or y_node):
+            return self(x, y)
+        xd = x.data if x_node else _operand(x, self.name)
+        yd = y.data if y_node else _operand(y, self.name)
+        try:
+            ans = self.forward(xd, yd)
+        except ValueError as error:
+            raise self._refusal([xd, yd], error) from None
+        except _PYTHON_FAILURES:
+            ans = _as_python(self.forward(_as_float64(xd), _as_float64(yd)))
+        x_grad, y_grad = x_node and x.requires_grad, y_node and y.requires_grad
+        if (x_grad or y_grad) and _grad_enabled.get():
+            return _node(ans, self, (x if x_grad else xd, y if y_grad else yd), _NO_PARAMS)
+        return _node(ans, None, (), _NO_PARAMS)
+
+    def _refusal(self, datas: list[Any], error: ValueError) -> ValueError:
         """The error for operands the forward refused, naming this primitive and their shapes."""
         if len(datas) == 1:
             return ValueError(f"{self.name} of an operand with shape {shape_of(datas[0])}: {error}")
         shapes = " and ".join(str(shape_of(d)) for d in datas)
         return ValueError(f"{self.name} of operands with shapes {shapes}: {error}")
 
-    def unary(self, x: Value) -> Value:
-        """The primitive of one Value input and no parameters (the fast path of Value methods)."""
-        try:
-            ans = self.forward(x.data)
-        except ValueError as error:
-            raise self._refusal((x.data,), error) from None
-        if x.requires_grad and _grad_enabled[0]:
-            return _node(ans, self, x, _UNARY, None, None)
-        return _node(ans, None, None, _UNARY, None, None)
-
-    def binary(self, x: Any, y: Any) -> Any:
-        """The primitive of two inputs and no parameters (the fast path of Value operators)."""
-        if x.__class__ is Value:
-            xd = x.data
-            if not x.requires_grad:
-                x = xd
-        elif y.__class__ is not Value:  # no Value at all: plain in (lists made arrays), plain out
-            return self.forward(_operand(x, self.name), _operand(y, self.name))
-        else:
-            xd = x = x if x.__class__ is float else _operand(x, self.name)
-        if y.__class__ is Value:
-            yd = y.data
-            if not y.requires_grad:
-                y = yd
-        else:
-            yd = y = y if y.__class__ is float else _operand(y, self.name)
-        try:
-            ans = self.forward(xd, yd)
-        except ValueError as error:
-            raise self._refusal((xd, yd), error) from None
-        if (x is not xd or y is not yd) and _grad_enabled[0]:
-            return _node(ans, self, x, y, None, None)
-        return _node(ans, None, None, _UNARY, None, None)
-
-    def ternary(self, x: Any, y: Any, z: Any) -> Any:
-        """The primitive of three inputs and no parameters (the fast path of `linear`)."""
-        xd = x.data if x.__class__ is Value else _operand(x, self.name)
-        yd = y.data if y.__class__ is Value else _operand(y, self.name)
-        zd = z.data if z.__class__ is Value else _operand(z, self.name)
-        if x.__class__ is not Value and y.__class__ is not Value and z.__class__ is not Value:
-            return self.forward(xd, yd, zd)  # no Value at all: plain in, plain out
-        try:
-            ans = self.forward(xd, yd, zd)
-        except ValueError as error:
-            raise self._refusal((xd, yd, zd), error) from None
-        if x.__class__ is not Value or not x.requires_grad:  # a constant is stored as its data
-            x = xd
-        if y.__class__ is not Value or not y.requires_grad:
-            y = yd
-        if z.__class__ is not Value or not z.requires_grad:
-            z = zd
-        if (x is not xd or y is not yd or z is not zd) and _grad_enabled[0]:
-            return _node(ans, self, x, y, (z,), None)
-        return _node(ans, None, None, _UNARY, None, None)
-
-
-def _operand(a: Any, op: str) -> Any:
-    """A non-Value operand, checked: a number or numeric array is a constant of the graph."""
-    if a.__class__ in _PLAIN_NUMBERS or (a.__class__ is _ndarray and a.dtype.kind in _NUMERIC_KINDS):
-        return a
-    return _constant(a, op)
-
-
-def _constant(a: Any, op: str) -> Any:
-    """Check a non-Value operand: a number or numeric array is a constant of the graph."""
-    if type(a) is float or type(a) is int or isinstance(a, np.ndarray | np.generic):
-        dtype = getattr(a, "dtype", _FLOAT64)
-        if dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(f"{op}: operand has dtype {dtype}; only real numbers are supported")
-        return a
-    return as_data(a, f"{op}: an operand")
-
 
 _new = object.__new__
-_UNARY = type("_Unary", (), {"__repr__": lambda self: "<no second input>"})()
-_PENDING = type("_Pending", (), {"__repr__": lambda self: "<reached, no gradient yet>"})()
-_EXPANDED = type("_Expanded", (), {"__repr__": lambda self: "<reached, parents being walked>"})()
+_NO_PARAMS: dict = {}
 
 
-def _node(ans: Any, op: Primitive | None, x: Any, y: Any, more: tuple | None, params: dict | None) -> Value:
-    """A new node made by `op` from inputs x, y, *more (with keyword `params`).
-
-    An input that needs a gradient is stored as its Value (a parent); any other input as its
-    raw data (a constant of the graph). The inputs live in slots, not in a tuple, so a node
-    of one or two inputs is a single object for the garbage collector to track (it was about
-    four), and scalar graphs of many thousands of nodes cost the collector far less.
-    """
+def _node(data: Any, op: Primitive | None, inputs: tuple, params: dict) -> Value:
+    """A new Value holding `data`, made by `op` from `inputs` (a constant when `op` is None)."""
     v = _new(Value)
-    v.data = ans
+    v.data = data
     v.grad = None
     v.requires_grad = op is not None
     v.label = None
     v._op = op
-    v._x = x
-    v._y = y
-    v._more = more
+    v._inputs = inputs
     v._params = params
     v._retain = False
-    v._g = None
     return v
+
+
+def graph_parents(node: Value) -> list[Value]:
+    """The inputs of `node` that need a gradient, in input order (none for a leaf)."""
+    parents = []
+    for a in node._inputs:
+        if a.__class__ is Value:
+            parents.append(a)
+    return parents
+
+
+def _data_of_each(inputs: tuple) -> list[Any]:
+    """The raw data of each input (what the rules take when they record no graph)."""
+    datas = []
+    for a in inputs:
+        datas.append(a.data if a.__class__ is Value else a)
+    return datas
 
 
 def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
     """Every node reachable from `root` through `parents`, each after all its parents.
 
-    Iterative depth-first search with an explicit stack, so a chain of a million nodes
-    needs no recursion: a node is expanded when first popped (its parents pushed above a
-    marker), and listed when the marker comes back up, after all its parents. `viz` draws
-    graphs with the same function.
+    Depth-first search with an explicit stack, so a chain of a million nodes needs no
+    recursion: a node is expanded when it first comes up (pushed again, marked done, beneath
+    its parents) and listed when it comes up done, after all its parents. The reverse pass,
+    forward mode and `viz` all walk graphs with this function.
     """
     order = []
     expanded = set()
@@ -292,46 +320,143 @@ def toposort(root: Any, parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
     return order
 
 
-def graph_parents(node: Value) -> tuple[Value, ...]:
-    """The parent nodes of `node` that need a gradient, in input order (none for a leaf)."""
-    if node._op is None:
-        return ()
-    return tuple(a for a in _inputs(node) if a.__class__ is Value)
+# --- the reverse pass --------------------------------------------------------------------------
 
 
-def _inputs(node: Value) -> tuple:
-    """A node's inputs as it stores them: parents as Values, constants as raw data."""
-    y = node._y
-    if y is _UNARY:
-        return (node._x,)
-    more = node._more
-    return (node._x, y) if more is None else (node._x, y, *more)
+def reverse_pass(
+    root: Value, seed: Any, create_graph: bool = False, stop_at: Any = frozenset(), keep_all: bool = False
+) -> dict[Value, Any]:
+    """Backpropagate `seed`, dC/d root, through the graph below `root`.
+
+    Returns dC/dv for every leaf v, every node of `stop_at` (which passes nothing on), every
+    node that asked for `retain_grad()`, and every node if `keep_all`. The nodes are taken
+    children first (`toposort`, reversed): when a node comes up, all its children have given it
+    their contributions, so its gradient is complete, and it passes it on to its parents. The
+    gradients live in this pass's own dictionary; nothing is written on the nodes. With
+    `create_graph` the rules run on Values and record the pass as a new graph (for higher
+    derivatives); otherwise they run on raw data.
+    """
+    parents = graph_parents if not stop_at else lambda v: () if v in stop_at else graph_parents(v)
+    order = toposort(root, parents)
+    grads = {root: seed}
+    kept = {}
+    mode = _grad_enabled.set(create_graph)
+    try:
+        for node in reversed(order):
+            g = grads.pop(node)
+            if node._op is None or node in stop_at:
+                kept[node] = g
+                continue
+            if keep_all or node._retain:
+                kept[node] = g
+            _pass_on(node, g, grads, create_graph)
+    finally:
+        _grad_enabled.reset(mode)
+    return kept
 
 
-def _raw(inputs: tuple) -> tuple:
-    """The inputs' raw data (what the rules take in an ordinary backward pass)."""
-    return tuple([a.data if a.__class__ is Value else a for a in inputs])
+def _pass_on(node: Value, g: Any, grads: dict[Value, Any], create_graph: bool) -> None:
+    """Give each parent of `node` its contribution g^T d node/d parent, by the VJP rules."""
+    prim, inputs, params = node._op, node._inputs, node._params
+    assert prim is not None
+    vjps = prim.vjps
+    if len(inputs) == 2 and not (create_graph or params or callable(vjps)):
+        x, y = inputs  # (most nodes: the loop below, written out for two inputs)
+        xd = x.data if x.__class__ is Value else x
+        yd = y.data if y.__class__ is Value else y
+        try:
+            cx = vjps[0](g, node.data, xd, yd) if x.__class__ is Value else None
+            cy = vjps[1](g, node.data, xd, yd) if y.__class__ is Value else None
+        except _PYTHON_FAILURES:
+            cx = _call(vjps[0], g, node.data, [xd, yd], params) if x.__class__ is Value else None
+            cy = _call(vjps[1], g, node.data, [xd, yd], params) if y.__class__ is Value else None
+        if cx is not None:
+            _accumulate(grads, x, cx, prim)
+        if cy is not None:
+            _accumulate(grads, y, cy, prim)
+        return
+    ans, args = (node, inputs) if create_graph else (node.data, _data_of_each(inputs))
+    every = _call(vjps, g, ans, args, params) if callable(vjps) else None  # one rule for every input
+    for i, parent in enumerate(inputs):
+        if parent.__class__ is not Value:  # a constant: no gradient
+            continue
+        if every is not None:
+            c = every[i]
+        else:  # (the body of _call, inlined: most rules run here)
+            try:
+                c = vjps[i](g, ans, *args, **params)
+            except _PYTHON_FAILURES:
+                c = _call(vjps[i], g, ans, args, params)
+        _accumulate(grads, parent, c, prim)
 
 
-_NO_PARAMS: dict = {}
+def _accumulate(grads: dict[Value, Any], parent: Value, c: Any, prim: Primitive) -> None:
+    """Add the contribution `c` to the gradient of `parent`. A parent used by several children
+    (b in e = (a + b)(b + 1)) gets the sum of their contributions: this is the one place where
+    gradients are added up, and where a contribution of a broadcast shape is summed back."""
+    if prim.broadcasts and c.__class__ is not float and c.shape != shape_of(parent.data):
+        c = _unbroadcast(c, shape_of(parent.data))
+    grads[parent] = grads[parent] + c if parent in grads else c
 
 
 def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a gradient of a broadcast shape back to `shape`, the shape of the input it flows
-    into. The reverse pass calls it, in one place, whenever the shapes differ: a rule never
-    has to think about broadcasting."""
-    c_shape = c.shape
+    """A contribution of a broadcast shape summed back to `shape`, the shape of the input it
+    flows into: a rule never has to think about broadcasting."""
+    c_shape = shape_of(c)
     lead = len(c_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1
-    )
+    stretched = tuple(lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1)
+    axes = tuple(range(lead)) + stretched
     return c.sum(axis=axes, keepdims=True).reshape(shape) if axes else c.reshape(shape)
 
 
+# --- the forward pass (forward mode) -------------------------------------------------------------
+
+
+def forward_pass(root: Value, tangents: dict[Value, Any], create_graph: bool = False) -> Any:
+    """The tangent of `root`, given the tangents of some nodes below it (node -> dx).
+
+    The nodes are taken parents first (`toposort`), each pushing its inputs' tangents through
+    the JVP rules: forward mode. The result is None if `root` depends on no node with a tangent.
+    """
+    tangents = dict(tangents)
+    mode = _grad_enabled.set(create_graph)
+    try:
+        for node in toposort(root, graph_parents):
+            if node._op is not None and node not in tangents:
+                t = _push_forward(node, tangents, create_graph)
+                if t is not None:
+                    tangents[node] = t
+    finally:
+        _grad_enabled.reset(mode)
+    return tangents.get(root)
+
+
+def _push_forward(node: Value, tangents: dict[Value, Any], create_graph: bool) -> Any:
+    """The tangent of `node` from its inputs' tangents (None if none of them has one)."""
+    prim, inputs, params = node._op, node._inputs, node._params
+    assert prim is not None
+    ts = [tangents.get(a) if a.__class__ is Value else None for a in inputs]
+    if all(t is None for t in ts):
+        return None
+    ans, args = (node, inputs) if create_graph else (node.data, _data_of_each(inputs))
+    if callable(prim.jvps):  # one rule for every input
+        out = _call(prim.jvps, ts, ans, args, params)
+    else:  # a rule for each input that has a tangent; their contributions add up
+        parts = [_call(prim.jvps[i], t, ans, args, params) for i, t in enumerate(ts) if t is not None]
+        out = sum(parts[1:], start=parts[0])
+    return out if shape_of(out) == shape_of(node.data) else _p.broadcast_to(out, shape_of(node.data))
+
+
+# --- gradients handed to the user ------------------------------------------------------------------
+
+_leaf_grads_lock = threading.Lock()
+
+
 def _like(g: Any, node: Value) -> Any:
-    """`g` in the dtype of `node`'s data, so float32 data gets float32 gradients."""
-    if g.__class__ is float and node.data.__class__ is float:
-        return g
+    """`g` in the type and dtype of `node`'s data: float32 data gets float32 gradients, a
+    Python float a Python float."""
+    if node.data.__class__ is float and g.__class__ is not Value:
+        return g if g.__class__ is float else float(g)
     dtype = getattr(g, "dtype", None)
     want = getattr(node.data, "dtype", _FLOAT64)
     if dtype is None or dtype is want or dtype == want:
@@ -339,176 +464,12 @@ def _like(g: Any, node: Value) -> Any:
     return g.astype(want)
 
 
-def reverse_pass(
-    root: Value,
-    seed: Any,
-    create_graph: bool = False,
-    stop_at: set | None = None,
-    visit_all: bool = False,
-) -> list[tuple[Value, Any]]:
-    """Backpropagate `seed` (dC/droot) through the graph below `root`.
-
-    The nodes reachable from `root` are taken children first (in reverse topological order),
-    so each node's gradient is complete when it is reached; it is then
-    passed to the node's parents through the primitive's VJP rules. Returned, in the order
-    reached, are (node, gradient) for the leaves, for the nodes in `stop_at` (which pass
-    nothing on), for the nodes that asked for `retain_grad()`, and for every node if
-    `visit_all`. With `create_graph` the rules run on Values and record the backward pass as
-    a new graph (for higher derivatives); otherwise they run on raw arrays.
-
-    While the pass runs, each node's gradient so far is kept on the node (`_g`) rather than
-    in a dictionary; a node hands it on and forgets it when it is reached, and an error
-    clears every mark, so nothing is left behind. Passes that share nodes therefore run one
-    after another (as nested `grad` calls do), never at the same time in two threads.
-    The rules read a parent's `data` when the pass reaches it: rebinding a parent's `data`
-    between the forward and the backward pass changes the gradient accordingly.
-    """
-    nodes: list[Value] = []  # made by a primitive: they pass their gradient on
-    leaves: list[Value] = []  # made by the user: they only receive one
-    reached: list[tuple[Value, Any]] = []
-    previous = _grad_enabled[0]
-    try:
-        if root._op is None:
-            leaves.append(root)
-        else:
-            _reach(root, nodes, leaves, stop_at)
-            nodes.reverse()  # children first
-        root._g = seed
-        _grad_enabled[0] = create_graph
-        stop: set | frozenset = stop_at or frozenset()
-        for node in nodes:
-            g = node._g
-            node._g = None
-            if node._retain or visit_all or (stop and node in stop):
-                reached.append((node, g))
-                if stop and node in stop:
-                    continue
-            prim = node._op
-            assert prim is not None  # (`nodes` holds no leaf)
-            if node._more is not None or node._params is not None:
-                _backprop_general(node, prim, g, create_graph)
-                continue
-            # One or two inputs, no parameters (most nodes): written out here, not called.
-            x, y, vjps = node._x, node._y, prim.vjps
-            if y is _UNARY:
-                _add_to(x, vjps[0](g, node, x) if create_graph else vjps[0](g, node.data, x.data), prim)
-                continue
-            x_is_node = x.__class__ is Value
-            y_is_node = y.__class__ is Value
-            if create_graph:
-                ans, xd, yd = node, x, y
-            else:
-                ans, xd, yd = node.data, x.data if x_is_node else x, y.data if y_is_node else y
-            if x_is_node:
-                _add_to(x, vjps[0](g, ans, xd, yd), prim)
-            if y_is_node:
-                _add_to(y, vjps[1](g, ans, xd, yd), prim)
-        for leaf in leaves:
-            reached.append((leaf, leaf._g))
-            leaf._g = None
-    except BaseException:
-        for node in itertools.chain(nodes, leaves):
-            node._g = None
-        raise
-    finally:
-        _grad_enabled[0] = previous
-    return reached
-
-
-def _reach(root: Value, nodes: list[Value], leaves: list[Value], stop_at: set | None) -> None:
-    """List in `nodes` the root (not a leaf) and every node it depends on through parents,
-    each after all its parents, and in `leaves` every leaf it depends on, marking each as
-    reached (`_PENDING`); the parents of nodes in `stop_at` are not followed.
-
-    The depth-first walk of `toposort`, with the marks kept on the nodes (`_g`) instead of in
-    a set and the leaves kept apart: a node is pushed while unmarked, marked `_EXPANDED` and
-    pushed again beneath its unmarked parents when it first comes up, and listed when it
-    comes up the second time. (Sorting the nodes by a counter of creation instead, as
-    before, cost a counter and a slot on every node: a tenth of a scalar graph's time.) If
-    the walk is interrupted, the nodes on its stack are unmarked here; the caller unmarks the
-    nodes and leaves already listed.
-    """
-    stack = [root]
-    pop, push, listed = stack.pop, stack.append, nodes.append
-    try:
-        while stack:
-            node = pop()
-            mark = node._g
-            if mark is None:  # first time up: walk its parents
-                if stop_at and node in stop_at:
-                    node._g = _PENDING
-                    listed(node)
-                    continue
-                node._g = _EXPANDED
-                push(node)
-                for p in (node._x, node._y) if node._more is None else _inputs(node):
-                    if p.__class__ is Value and p._g is None:
-                        if p._op is None:
-                            p._g = _PENDING
-                            leaves.append(p)
-                        else:
-                            push(p)
-            elif mark is _EXPANDED:  # second time up: its parents are listed
-                node._g = _PENDING
-                listed(node)
-            # (else a node pushed twice, by two children, comes up again after it was listed)
-    except BaseException:
-        for node in stack:
-            node._g = None
-        raise
-
-
-def _backprop_general(node: Value, prim: Primitive, g: Any, create_graph: bool) -> None:
-    """Pass g on to the parents of any node, through the rule of each parent's input."""
-    inputs = _inputs(node)
-    args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
-    params, vjps = node._params, prim.vjps
-    for i, p in enumerate(inputs):
-        if p.__class__ is Value:
-            _add_to(p, vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args), prim)
-
-
-def _add_to(p: Value, c: Any, prim: Primitive) -> None:
-    """Add the contribution c (from a child made by `prim`) to the gradient of parent p."""
-    if c.__class__ is not float and prim.broadcasts and c.shape != shape_of(p.data):
-        c = _unbroadcast(c, shape_of(p.data))
-    pg = p._g
-    p._g = c if pg is _PENDING else pg + c  # the one place where gradients are added up
-
-
-def forward_pass(root: Value, tangents: dict, create_graph: bool = False) -> Any:
-    """Push the tangents of some nodes (`tangents`, node -> dx) forward to `root`.
-
-    One sweep in topological order through the primitives' JVP rules: forward mode. A node
-    that depends on no node with a tangent gets none; the result is None if `root` doesn't.
-    """
-    with _grad_mode(create_graph):
-        for node in toposort(root, graph_parents):
-            prim = node._op
-            if prim is None or node in tangents:
-                continue
-            inputs = _inputs(node)
-            args, ans = (inputs, node) if create_graph else (_raw(inputs), node.data)
-            params = node._params or _NO_PARAMS
-            out = None
-            for i, p in enumerate(inputs):
-                t = tangents.get(p) if p.__class__ is Value else None
-                if t is not None:
-                    c = prim.jvps[i](t, ans, *args, **params)
-                    if shape_of(c) != shape_of(node.data):
-                        c = _p.broadcast_to(c, shape_of(node.data))
-                    out = c if out is None else out + c
-            if out is not None:
-                tangents[node] = out
-    return tangents.get(root)
-
-
 def _owned(g: Any, node: Value, visible: set[int]) -> Any:
     """`g` in `node`'s dtype, copied when it could alias an array the user already sees
     (another node's stored gradient, or a read-only broadcast view)."""
     data = node.data
     if not (g.__class__ is _ndarray and data.__class__ is _ndarray and g.dtype is data.dtype):
-        g = _like(g, node)  # (the common case, arrays of one dtype, needs no call)
+        g = _like(g, node)  # (arrays of the node's dtype, the common case, need no call)
     if g.__class__ is _ndarray:
         base = g.base
         if id(g) in visible or (base is not None and (id(base) in visible or not g.flags.writeable)):
@@ -520,6 +481,9 @@ def _owned(g: Any, node: Value, visible: set[int]) -> Any:
     return g
 
 
+# --- Value ---------------------------------------------------------------------------------------------
+
+
 class Value:
     """A node of a computational graph: `data` (a float or a NumPy array) and its `grad`.
 
@@ -528,16 +492,12 @@ class Value:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "label", "_op", "_x", "_y", "_more", "_params", "_retain", "_g",
-        "__weakref__",
+        "data", "grad", "requires_grad", "label", "_op", "_inputs", "_params", "_retain", "__weakref__",
     )
     __array_priority__ = 1000.0
     _op: Primitive | None
-    _x: Any
-    _y: Any
-    _more: tuple | None
-    _params: dict | None
-    _g: Any
+    _inputs: tuple
+    _params: dict
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str | None = None) -> None:
         self.data = as_data(data)
@@ -545,12 +505,9 @@ class Value:
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._op = None
-        self._x = None
-        self._y = _UNARY
-        self._more = None
-        self._params = None
+        self._inputs = ()
+        self._params = _NO_PARAMS
         self._retain = False
-        self._g = None
 
     # --- descriptive -------------------------------------------------------------------
     @property
@@ -581,7 +538,18 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The nodes this one was computed from that need a gradient (() for a leaf)."""
-        return graph_parents(self)
+        return tuple(graph_parents(self))
+
+    @property
+    def inputs(self) -> tuple:
+        """Every input of the primitive that made this node, in order: the inputs that need a
+        gradient as their Values, the others (constants, such as the 1 of b + 1) as their data."""
+        return self._inputs
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The keyword parameters the primitive that made this node was called with (axis, ...)."""
+        return dict(self._params)
 
     @property
     def op(self) -> str | None:
@@ -589,15 +557,45 @@ class Value:
         return self._op.name if self._op is not None else None
 
     def __repr__(self) -> str:
-        name = f", label={self.label!r}" if self.label else ""
-        grad = "" if self.grad is None else f", grad={self.grad!r}"
-        return f"Value({self.data!r}{grad}{name})"
+        data = self.data
+        shown = repr(float(data)) if self.ndim == 0 else f"shape={self.shape}, dtype={self.dtype}"
+        parts = [shown]
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        elif not self.requires_grad:
+            parts.append("requires_grad=False")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        if self.ndim != 0:
+            raise TypeError(f"format spec {spec!r} needs a scalar Value; this one has shape {self.shape}")
+        return format(self.data, spec)
 
     def item(self) -> float:
         """The single number this Value holds, as a Python float."""
         if self.size != 1:
             raise ValueError(f"item() needs a Value with one element; this one has shape {self.shape}")
         return float(np.asarray(self.data).reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """`data` as a NumPy array (sharing its memory), for a Value that does not require grad."""
+        if self.requires_grad:
+            raise TypeError(
+                "numpy() of a Value that requires grad would drop its graph; use .data or .detach()"
+            )
+        return np.asarray(self.data)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self.requires_grad:
+            raise TypeError(
+                "np.asarray() of a Value that requires grad would drop its graph; use .data or .detach()"
+            )
+        array = np.asarray(self.data, dtype=dtype)
+        return array.copy() if copy else array
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -636,19 +634,25 @@ class Value:
 
         `retain_grads=True` also assigns to every other node of the graph its gradient of
         this pass; `create_graph=True` records the backward pass so it can be differentiated.
+        Passes in several threads may share leaves: each adds its gradients under a lock.
+        If a rule fails, no `grad` is changed.
+
+        The rules read each input's `data` when the pass runs. Changing a Value's `data` (in
+        place, or binding a new array) between building this node and calling backward()
+        gives gradients at the new data for an output computed at the old: nothing detects
+        it, so build the graph again after changing a parameter.
         """
         if not self.requires_grad:
-            raise ValueError(
-                "backward(): this Value does not depend on any Value with requires_grad=True"
-            )
-        seed = self._seed(gradient)
+            raise ValueError("backward(): this Value does not depend on any Value with requires_grad=True")
+        grads = reverse_pass(self, self._seed(gradient), create_graph=create_graph, keep_all=retain_grads)
         visible: set[int] = set()
-        for node, g in reverse_pass(self, seed, create_graph=create_graph, visit_all=retain_grads):
-            if node._op is None:
+        with _leaf_grads_lock:
+            for node, g in grads.items():
                 g = _owned(g, node, visible)
-                node.grad = g if node.grad is None else node.grad + g
-            elif retain_grads or node._retain:
-                node.grad = _owned(g, node, visible)
+                if node._op is not None:
+                    node.grad = g  # this pass's gradient, never added to an earlier one
+                else:
+                    node.grad = g if node.grad is None else node.grad + g
 
     def _seed(self, gradient: Any) -> Any:
         data = self.data
@@ -668,7 +672,13 @@ class Value:
             )
         return seed
 
-    # --- comparisons give plain booleans; == stays identity --------------------------------
+    # --- comparisons: elementwise on the data, plain booleans; hashing by identity ---------
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        return self.data == data_of(other)
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        return self.data != data_of(other)
+
     def __lt__(self, other: Any) -> Any:
         return self.data < data_of(other)
 
@@ -721,7 +731,7 @@ class Value:
         return _p.matmul.binary(other, self)
 
     def __neg__(self) -> Value:
-        return _p.neg.unary(self)
+        return _p.neg(self)
 
     def __pos__(self) -> Value:
         return self
@@ -776,29 +786,33 @@ class Value:
         """`axis1` and `axis2` interchanged."""
         return _p.swapaxes(self, axis1, axis2)
 
+    def squeeze(self, axis: Any = None) -> Value:
+        """Without its axes of size 1 (or just `axis`)."""
+        return _p.squeeze(self, axis)
+
     def exp(self) -> Value:
         """e ** x, elementwise."""
-        return _p.exp.unary(self)
+        return _p.exp(self)
 
     def log(self) -> Value:
         """Natural logarithm, elementwise."""
-        return _p.log.unary(self)
+        return _p.log(self)
 
     def sqrt(self) -> Value:
         """Square root, elementwise."""
-        return _p.sqrt.unary(self)
+        return _p.sqrt(self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, elementwise."""
-        return _p.tanh.unary(self)
+        return _p.tanh(self)
 
     def sigmoid(self) -> Value:
         """sigma(z) = 1 / (1 + e^-z), elementwise, computed stably."""
-        return _p.sigmoid.unary(self)
+        return _p.sigmoid(self)
 
     def relu(self) -> Value:
         """max(z, 0), elementwise."""
-        return _p.relu.unary(self)
+        return _p.relu(self)
 
     def abs(self) -> Value:
         """|x|, elementwise."""
@@ -873,10 +887,6 @@ class Value:
     def flatten(self, order: str = "C") -> Value:
         """The elements in one dimension, read in `order` (as ravel)."""
         return _p.ravel(self, order)
-
-    def squeeze(self, axis: Any = None) -> Value:
-        """Without the axes of length 1 (or just `axis`)."""
-        return _p.squeeze(self, axis)
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
         """The `offset` diagonal of the planes of axes axis1 and axis2, as the last axis."""

@@ -55,15 +55,8 @@ class _Node:
 
 def node_inputs(node: Value) -> tuple[tuple, dict]:
     """The inputs of `node` (parents as Values, constants as raw data, in input order) and the
-    keyword parameters its primitive was called with.
-
-    `Value.parents` lists only the inputs that need a gradient; the constants (the 1 in b + 1)
-    and the parameters are not public yet, so this is the one function here that reads them
-    from the engine's node.
-    """
-    from autograd_core import core
-
-    return tuple(core._inputs(node)), dict(node._params or {})
+    keyword parameters its primitive was called with."""
+    return node.inputs, node.params
 
 
 def _names(order: list[Value]) -> list[str]:

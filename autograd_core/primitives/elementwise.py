@@ -42,10 +42,16 @@ div = defelementwise(
 neg = defelementwise("neg", operator.neg, lambda g, ans, x: -g)
 
 
+def _pow(x: Any, y: Any) -> Any:
+    """x ** y; a negative Python float to a fractional power is nan, as NumPy gives, not complex."""
+    ans = x ** y
+    return ans if ans.__class__ is not complex else float(np.power(np.float64(x), np.float64(y)))
+
+
 def _pow_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y)/dx = y x^(y-1). Convention: 0 at x = y = 0, where the formula would give nan."""
     if y.__class__ is int or y.__class__ is float:
-        return g * (2.0 * x) if y == 2 else g * (y * x ** (y - 1 if y != 0 else 1.0))
+        return g * (2.0 * x) if y == 2 else g * (y * _pow(x, y - 1 if y != 0 else 1.0))
     at_origin = (data_of(x) == 0) & (data_of(y) == 0)  # 0 * 0^-1 would be nan; the limit is 0
     return g * y * x ** where(at_origin, 1.0, y - 1)
 
@@ -55,7 +61,7 @@ def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return g * ans * log(where(data_of(x) == 0, 1.0, x))
 
 
-power = defelementwise("power", operator.pow, _pow_dx, _pow_dy)
+power = defelementwise("power", _pow, _pow_dx, _pow_dy)
 square = defelementwise("square", np.square, lambda g, ans, x: g * (2.0 * x))
 reciprocal = defelementwise("reciprocal", np.reciprocal, lambda g, ans, x: -g * (ans * ans))
 

@@ -114,7 +114,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Any:
     One primitive for the book's layer: its rules are BP2's W^T delta (for x), BP4's
     delta a^T (for W) and BP3's delta (for b), summed over the rows.
     """
-    return linear_prim.binary(x, W) if b is None else linear_prim.ternary(x, W, b)
+    return linear_prim(x, W) if b is None else linear_prim(x, W, b)
 
 
 # --- einsum: every product is a sum over labelled axes ------------------------------------

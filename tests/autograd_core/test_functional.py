@@ -48,8 +48,49 @@ def test_grad_of_a_reduction_of_a_zero_dimensional_array():
     np.testing.assert_allclose(grad(lambda x: x.mean())(1.5), 1.0)
 
 
-def test_grad_of_a_function_not_depending_on_its_argument_is_zero():
-    np.testing.assert_array_equal(grad(lambda x: 3.0)(np.ones(2)), [0.0, 0.0])
+def test_grad_of_an_output_that_does_not_depend_on_the_argument_is_an_error():
+    for f in (lambda x: 3.0, lambda x: ag.exp(x.data).sum(), lambda x: x.detach().sum()):
+        with pytest.raises(ValueError, match="does not depend on argument 0"):
+            grad(f)(np.ones(2))
+    with no_grad(), pytest.raises(ValueError, match="does not depend"):
+        grad(lambda x: 3.0)(1.0)
+
+
+def test_an_argument_the_output_does_not_depend_on_gets_zeros_beside_one_it_does():
+    gx, gy = grad(lambda x, y: (x * x).sum(), argnum=(0, 1))(np.ones(2), np.ones(3))
+    np.testing.assert_array_equal(gx, [2.0, 2.0])
+    np.testing.assert_array_equal(gy, np.zeros(3))
+    np.testing.assert_array_equal(hessian(lambda x: 2.0 * x.sum())(np.ones(2)), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("argnum", [1, 3, -2, (0, 1)])
+def test_an_argnum_beyond_the_arguments_is_an_error_naming_it(argnum):
+    with pytest.raises(ValueError, match=r"argnum=(1|3|-2).*1 argument"):
+        grad(lambda x: x * x, argnum=argnum)(2.0)
+    with pytest.raises(TypeError, match="argnum"):
+        grad(lambda x: x * x, argnum=0.5)(2.0)
+
+
+@pytest.mark.parametrize(
+    "f, words",
+    [
+        (lambda x: (x.sum(), x.mean()), r"returned a tuple of 2 \(Value, Value\)"),
+        (lambda x: [x.sum()], r"returned a list of 1 \(Value\)"),
+        (lambda x: "loss", "not str"),
+        (lambda x: None, "not NoneType"),
+    ],
+)
+def test_grad_of_a_function_returning_something_else_than_one_number_says_what_it_returned(f, words):
+    with pytest.raises(TypeError, match=words):
+        grad(f)(np.ones(2))
+
+
+@pytest.mark.parametrize("f", [lambda x: x > 0, lambda x: (x > 0).all(), lambda x: bool(x.sum() > 0)])
+def test_grad_of_a_boolean_output_is_refused(f):
+    with pytest.raises(TypeError, match="boolean"):
+        grad(f)(np.ones(2))
+    with pytest.raises(TypeError, match="boolean"):
+        jacobian(f)(np.ones(2))
 
 
 def test_value_and_grad_give_the_value_with_the_gradient():
@@ -131,6 +172,16 @@ def test_vjp_returns_one_cotangent_per_primal_as_a_tuple():
     single = vjp(ag.tanh, x)[1](np.ones(4))
     assert isinstance(single, tuple) and len(single) == 1
     np.testing.assert_allclose(single[0], 1 - np.tanh(x) ** 2)
+
+
+def test_a_pullback_applied_inside_an_outer_grad_is_differentiated_through():
+    A, x = np.random.default_rng(0).standard_normal((5, 4)), np.ones(4)
+    _, back = vjp(lambda x: A @ x, x)
+    np.testing.assert_allclose(grad(lambda v: back(v)[0].sum())(np.ones(5)), A @ np.ones(4))
+    _, back = vjp(lambda x: ag.tanh(x) * x, x)  # nonlinear in x, linear in the cotangent
+    u = np.arange(4.0)
+    np.testing.assert_allclose(jacobian(lambda v: back(v)[0])(u), np.diag(back(np.ones(4))[0]))
+    assert isinstance(back(u)[0], np.ndarray)  # applied outside a trace: plain arrays
 
 
 def test_vjp_with_a_wrong_shaped_cotangent_is_an_error():
@@ -285,3 +336,35 @@ def test_check_grads_of_order_two_catches_a_rule_that_cannot_be_differentiated()
     assert check_grads(frozen, x, order=1) < 1.0
     with pytest.raises(AssertionError, match="order 2"):  # the error is in second derivatives
         check_grads(frozen, x, order=2)
+
+
+def test_check_grads_catches_a_vjp_rule_wrong_only_in_how_it_scales_g():
+    # Right value for every g, but its derivative with respect to g is 1.001 ans: only the
+    # second-order check of (x, u) -> u^T J(x), differentiated in u, can see it.
+    def vjp_rule(g, ans, x):
+        return 1.001 * g * ans - 0.001 * ag.core.data_of(g) * ans
+
+    scaled = _exp_with(vjp_rule, lambda t, ans, x: t * ans, "scaled_g")
+    x = np.array([0.3, -0.8, 1.2])
+    np.testing.assert_allclose(grad(lambda x: scaled(x).sum())(x), np.exp(x))
+    assert check_grads(scaled, x, order=1) < 1.0
+    with pytest.raises(AssertionError, match="order 2"):
+        check_grads(scaled, x, order=2)
+
+
+def test_check_grads_catches_a_jvp_rule_that_cannot_be_differentiated_in_the_tangent():
+    frozen_t = _exp_with(lambda g, ans, x: g * ans, lambda t, ans, x: ag.core.data_of(t) * ans, "frozen_t")
+    x = np.array([0.3, -0.8])
+    assert check_grads(frozen_t, x, order=1) < 1.0
+    with pytest.raises(AssertionError, match="order 2, forward mode"):
+        check_grads(frozen_t, x, order=2, modes=("fwd",))
+
+
+def test_check_grads_fails_where_nothing_can_be_compared():
+    wrong_log = Primitive("wrong_log", np.log, (lambda g, ans, x: 2.0 * g / x,), (lambda t, ans, x: t / x,))
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="nothing could be compared"):
+        check_grads(wrong_log, np.array([-2.0, 3.0]))
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="nothing could be compared"):
+        check_grads(ag.log, np.array([-2.0, 3.0]), order=1)
+    with pytest.raises(AssertionError, match="times the tolerance"):  # where log is defined
+        check_grads(wrong_log, np.array([2.0, 3.0]))
