@@ -190,7 +190,7 @@ class Primitive:
     mode is on, else a constant.
     """
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "broadcasts")
+    __slots__ = ("name", "forward", "vjps", "jvps", "broadcasts", "one_rule")
 
     def __init__(
         self, name: str, forward: Callable[..., Any], vjps: Any, jvps: Any, broadcasts: bool = False
@@ -200,6 +200,7 @@ class Primitive:
         self.vjps = vjps
         self.jvps = jvps
         self.broadcasts = broadcasts
+        self.one_rule = callable(vjps)  # one VJP function for all the inputs
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -337,22 +338,17 @@ def reverse_pass(
     derivatives); otherwise they run on raw data.
     """
     parents = graph_parents if not stop_at else lambda v: () if v in stop_at else graph_parents(v)
-    order = toposort(root, parents)
     grads = {root: seed}
-    kept = {}
     mode = _grad_enabled.set(create_graph)
     try:
-        for node in reversed(order):
-            g = grads.pop(node)
-            if node._op is None or node in stop_at:
-                kept[node] = g
-                continue
-            if keep_all or node._retain:
-                kept[node] = g
+        for node in reversed(toposort(root, parents)):
+            if node._op is None or (stop_at and node in stop_at):
+                continue  # a leaf, or a node where the pass stops: it keeps its gradient
+            g = grads[node] if keep_all or node._retain else grads.pop(node)
             _pass_on(node, g, grads, create_graph)
     finally:
         _grad_enabled.reset(mode)
-    return kept
+    return grads  # what is left: the gradients of the leaves, the stops and the retained nodes
 
 
 def _pass_on(node: Value, g: Any, grads: dict[Value, Any], create_graph: bool) -> None:
@@ -360,7 +356,7 @@ def _pass_on(node: Value, g: Any, grads: dict[Value, Any], create_graph: bool) -
     prim, inputs, params = node._op, node._inputs, node._params
     assert prim is not None
     vjps = prim.vjps
-    if len(inputs) == 2 and not (create_graph or params or callable(vjps)):
+    if len(inputs) == 2 and not (create_graph or params or prim.one_rule):
         x, y = inputs  # (most nodes: the loop below, written out for two inputs)
         xd = x.data if x.__class__ is Value else x
         yd = y.data if y.__class__ is Value else y
@@ -375,8 +371,14 @@ def _pass_on(node: Value, g: Any, grads: dict[Value, Any], create_graph: bool) -
         if cy is not None:
             _accumulate(grads, y, cy, prim)
         return
-    ans, args = (node, inputs) if create_graph else (node.data, _data_of_each(inputs))
-    every = _call(vjps, g, ans, args, params) if callable(vjps) else None  # one rule for every input
+    args: Any
+    if create_graph:
+        ans, args = node, inputs
+    elif len(inputs) == 1:  # (the input of a one-input node is a parent)
+        ans, args = node.data, (inputs[0].data,)
+    else:
+        ans, args = node.data, _data_of_each(inputs)
+    every = _call(vjps, g, ans, args, params) if prim.one_rule else None  # one rule for every input
     for i, parent in enumerate(inputs):
         if parent.__class__ is not Value:  # a constant: no gradient
             continue
@@ -402,11 +404,13 @@ def _accumulate(grads: dict[Value, Any], parent: Value, c: Any, prim: Primitive)
 def _unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
     """A contribution of a broadcast shape summed back to `shape`, the shape of the input it
     flows into: a rule never has to think about broadcasting."""
-    c_shape = shape_of(c)
-    lead = len(c_shape) - len(shape)
-    stretched = tuple(lead + k for k, n in enumerate(shape) if n == 1 and c_shape[lead + k] != 1)
-    axes = tuple(range(lead)) + stretched
-    return c.sum(axis=axes, keepdims=True).reshape(shape) if axes else c.reshape(shape)
+    lead = len(shape_of(c)) - len(shape)
+    if lead < 0:  # (a share with fewer axes than its input: the same numbers)
+        return c.reshape(shape)
+    if lead:  # the axes broadcasting put in front
+        c = c.sum(axis=tuple(range(lead)))
+    stretched = tuple(k for k, n in enumerate(shape) if n == 1 and c.shape[k] != 1)  # 1s stretched
+    return c.sum(axis=stretched, keepdims=True) if stretched else c
 
 
 # --- the forward pass (forward mode) -------------------------------------------------------------

@@ -14,6 +14,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -100,6 +101,27 @@ class CollectorTimer:
 
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self._callback)
+
+
+CACHE_LINE = 64
+
+
+def aligned(array: Any) -> Any:
+    """A copy of `array` whose data starts on a 64-byte boundary (a cache line).
+
+    BLAS kernels run measurably faster on aligned operands (here, x @ W.T at [784, 30, 10],
+    batch 10: about 16% faster with W aligned than 16 bytes off), and malloc aligns large
+    blocks only to 16 bytes, so two sides of a comparison that hold their parameters in
+    arrays allocated separately would differ by the luck of their addresses. Both sides get
+    their parameters from this function instead.
+    """
+    import numpy as np  # (here: this module is imported before NumPy, to pin its threads)
+
+    buffer = np.empty(array.nbytes + CACHE_LINE, dtype=np.uint8)
+    start = (-buffer.ctypes.data) % CACHE_LINE
+    out = buffer[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    return out
 
 
 def sample_ns(fn: Callable[[], object], reps: int, collect_inside: bool = True) -> float:

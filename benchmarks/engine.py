@@ -123,8 +123,8 @@ def initial_layers(sizes: Sequence[int], dtype: str, rng: np.random.Generator) -
     """(W^l, b^l) for each layer: W^l of shape (n_l, n_{l-1}) ~ N(0, 1/n_{l-1}), b^l ~ N(0, 1)."""
     return [
         (
-            (rng.standard_normal((n_out, n_in)) / math.sqrt(n_in)).astype(dtype),
-            rng.standard_normal(n_out).astype(dtype),
+            _common.aligned((rng.standard_normal((n_out, n_in)) / math.sqrt(n_in)).astype(dtype)),
+            _common.aligned(rng.standard_normal(n_out).astype(dtype)),
         )
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
@@ -212,7 +212,7 @@ def engine_step(
 
 def as_values(layers: Layers) -> list[tuple[Value, Value]]:
     """Leaf Values holding copies of the layers' parameters."""
-    return [(Value(W.copy()), Value(b.copy())) for W, b in layers]
+    return [(Value(_common.aligned(W)), Value(_common.aligned(b))) for W, b in layers]
 
 
 def training_disagreement(layers: Layers, X: np.ndarray, Y: np.ndarray) -> str | None:
