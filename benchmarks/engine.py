@@ -7,14 +7,17 @@
 1. Training step of a sigmoid MLP (forward, backward, SGD update w -= eta * dC/dw in place)
    with the quadratic cost C = 1/(2m) sum_x ||a^L(x) - y(x)||^2: the engine against a
    hand-written NumPy implementation of BP1-BP4, the floor (the engine runs on NumPy).
-   Targets: at most 1.5x the NumPy step at batch 10, at most 1.05x for [784, 256, 256, 10]
-   at batch 128. When PyTorch is installed (`pip install -e '.[peers]'`), the same
-   step in PyTorch eager mode on one thread is timed beside them, for reference.
+   Floors, float64: at [784, 30, 10], batch 10, at most 1.5x the NumPy step fused (as nn
+   builds it) and 1.8x written out; at [784, 256, 256, 10], batch 128, at most 1.05x fused.
+   When PyTorch is installed (`pip install -e '.[peers]'`), the same step in PyTorch eager
+   mode on one thread is timed beside them; floor: the fused step at most 0.6x PyTorch's at
+   batch 10. Both sides hold their parameters 64-byte aligned (`_common.aligned`).
 2. Scalar graphs, with Python's garbage collector on as users have it: microseconds per
    node to build (forward), backpropagate and free a ~65,000-node graph (an MLP 2-16-16-1
-   of scalar Values over 100 points). Target: at most 2 us per node in total. Beside it, as a
-   reference measured in the same run, micrograd (PyPI 0.1.0, a dev dependency), whose graphs
-   are reference cycles, against the engine on the same MLP with ReLU hidden layers.
+   of scalar Values over 100 points), beside the same sums on plain floats. Then micrograd
+   (PyPI 0.1.0, a dev dependency), whose graphs are reference cycles, against the engine on
+   the same MLP with ReLU hidden layers, in the same run; floor: the engine's step at most
+   0.2x micrograd's.
 3. Forward against reverse mode for f: R^n -> R: the full gradient by n JVPs against one
    reverse pass. The ratio should grow like n (slope about 1 on a log-log scale).
 
@@ -101,21 +104,24 @@ Layers = list[tuple[np.ndarray, np.ndarray]]
 
 @dataclass(frozen=True)
 class TrainingCase:
-    """One row of section 1: layer sizes, batch size m, dtype and the target ratio (or None)."""
+    """One row of section 1: layer sizes, batch size m, dtype and the floors the engine keeps
+    (None: no floor): engine / NumPy fused and written out, and fused engine / PyTorch eager."""
 
     sizes: tuple[int, ...]
     batch: int
     dtype: str
-    target: float | None
+    target: float | None = None
+    written_target: float | None = None
+    torch_target: float | None = None
 
 
 TRAINING_CASES = (
-    TrainingCase((784, 30, 10), 10, "float64", 1.5),
-    TrainingCase((784, 30, 10), 10, "float32", 1.5),
-    TrainingCase((784, 30, 10), 100, "float64", None),
-    TrainingCase((784, 30, 10), 100, "float32", None),
+    TrainingCase((784, 30, 10), 10, "float64", 1.5, 1.8, 0.6),
+    TrainingCase((784, 30, 10), 10, "float32"),
+    TrainingCase((784, 30, 10), 100, "float64"),
+    TrainingCase((784, 30, 10), 100, "float32"),
     TrainingCase((784, 256, 256, 10), 128, "float64", 1.05),
-    TrainingCase((784, 256, 256, 10), 128, "float32", 1.05),
+    TrainingCase((784, 256, 256, 10), 128, "float32"),
 )
 
 
@@ -324,7 +330,11 @@ def run_training_case(case: TrainingCase, budget: Budget, torch: Any = None) -> 
     ratio = statistics.median(ratios)
     fused_ratios = _ratios(times["fused"], times["numpy"])
     fused_ratio = statistics.median(fused_ratios)
-    passed = None if case.target is None else fused_ratio <= case.target
+    checks = [fused_ratio <= case.target if case.target is not None else None,
+              ratio <= case.written_target if case.written_target is not None else None]
+    if torch is not None and case.torch_target is not None:
+        checks.append(compared["fused_over_torch"] <= case.torch_target)
+    passed = None if all(c is None for c in checks) else all(c for c in checks if c is not None)
     return {
         **asdict(case),
         "engine_us": statistics.median(times["engine"]) / 1e3,
@@ -348,14 +358,18 @@ def print_training(rows: list[dict[str, Any]]) -> None:
     print("   'fused': ag.linear(A, W, b) per layer and ag.quadratic_cost(A, Y), one node each, as nn")
     print("   builds them; 'written out': A @ W.T + b and ((A - Y)**2).sum() / (2m), seven nodes more")
     print(f"   {'sizes':<20}{'batch':>6} {'dtype':<8}{'numpy us':>9}{'fused us':>10}"
-          f"{'ratio':>7}  {'[q1 - q3]':<14}{'written us':>11}{'ratio':>7}{'target':>8}  result")
+          f"{'ratio':>7}  {'[q1 - q3]':<14}{'written us':>11}{'ratio':>7}  result floors")
     for r in rows:
         target = "-" if r["target"] is None else f"<={r['target']:.2f}"
+        if r["written_target"] is not None:
+            target += f", <={r['written_target']:.2f} written out"
+        if r["torch_target"] is not None:
+            target += f", <={r['torch_target']:.2f} of PyTorch"
         result = "-" if r["passed"] is None else ("PASS" if r["passed"] else "MISS")
         q1, q3 = r["fused_ratio_quartiles"]
         print(f"   {str(list(r['sizes'])):<20}{r['batch']:>6} {r['dtype']:<8}{r['numpy_us']:>9.1f}"
               f"{r['fused_us']:>10.1f}{r['fused_ratio']:>7.2f}  [{q1:.2f} - {q3:.2f}]{'':<2}"
-              f"{r['engine_us']:>11.1f}{r['ratio']:>7.2f}{target:>8}  {result}")
+              f"{r['engine_us']:>11.1f}{r['ratio']:>7.2f}  {result:<6}{target}")
         if "torch_us" in r:
             print(f"   {'':<35}PyTorch eager: {r['torch_us']:.1f} us, {r['torch_ratio']:.2f}x NumPy; "
                   f"engine ('fused') / PyTorch: {r['fused_over_torch']:.2f}")
@@ -487,8 +501,6 @@ def run_scalar(budget: Budget) -> dict[str, Any]:
         "us_per_node": per_node,
         "forward_vs_plain": _common.median_ratio(rounds["forward"], rounds["plain"]),
         "total_vs_plain": _common.median_ratio(totals, rounds["plain"]),
-        "target_us_per_node": 2.0,
-        "passed": per_node["total"] <= 2.0,
         "rounds": budget.scalar_rounds,
         "gc_thresholds": gc.get_threshold(),
     }
@@ -508,9 +520,7 @@ def print_scalar(r: dict[str, Any]) -> None:
     print(f"   {'backward()':<28}{u['backward']:>9.3f}")
     print(f"   {'free the graph (del loss)':<28}{u['free']:>9.3f}")
     print(f"   {'forward + backward':<28}{u['forward_backward']:>9.3f}")
-    result = "PASS" if r["passed"] else "MISS"
-    target = f"target <= {r['target_us_per_node']:.2f}"
-    print(f"   {'total (incl. free)':<28}{u['total']:>9.3f}   {target}  {result}")
+    print(f"   {'total (incl. free)':<28}{u['total']:>9.3f}")
     print(f"   plain-float forward, same sums: {u['plain']:.3f} us/node; engine forward = "
           f"{r['forward_vs_plain']:.1f}x it, engine total = {r['total_vs_plain']:.1f}x it")
 
@@ -526,6 +536,9 @@ def load_micrograd() -> Any:
     except ImportError:
         return None
     return MicrogradValue
+
+
+SCALAR_TARGET = 0.2  # the engine's step at most a fifth of micrograd's, measured in the same run
 
 
 def run_micrograd_reference(budget: Budget) -> dict[str, Any] | None:
@@ -569,7 +582,8 @@ def run_micrograd_reference(budget: Budget) -> dict[str, Any] | None:
         "us_per_node": us_per_node,
         "per_node_ratio": us_per_node["engine"] / us_per_node["micrograd"],
         "per_step_ratio": _common.median_ratio(times["engine"], times["micrograd"]),
-        "issue_ratio": 2.0 / 9.0,
+        "target_per_step_ratio": SCALAR_TARGET,
+        "passed": _common.median_ratio(times["engine"], times["micrograd"]) <= SCALAR_TARGET,
         "rounds": budget.reference_rounds,
     }
 
@@ -585,8 +599,9 @@ def print_micrograd_reference(r: dict[str, Any] | None) -> None:
     print(f"   {'micrograd ' + r['micrograd']:<28}{u['micrograd']:>9.3f}   "
           f"({n['micrograd']:,} nodes, constants included)")
     print(f"   {'this engine':<28}{u['engine']:>9.3f}   ({n['engine']:,} nodes)")
-    print(f"   engine / micrograd: {r['per_node_ratio']:.3f} per node, {r['per_step_ratio']:.3f} per step; "
-          f"the issue's 2 us against micrograd's 9 is {r['issue_ratio']:.3f}")
+    result = "PASS" if r["passed"] else "MISS"
+    print(f"   engine / micrograd: {r['per_node_ratio']:.3f} per node, {r['per_step_ratio']:.3f} per step"
+          f"   floor <= {r['target_per_step_ratio']:.2f} per step  {result}")
 
 
 # =====================================================================================
@@ -847,6 +862,10 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"NumPy {env['numpy']}, {env['cpus']} CPUs; BLAS threads pinned to 1; {args.clock} clock")
     print(f"   engine at {env['engine_revision']}; {env['threadpools']}; {env['allocator']}")
     results: dict[str, Any] = {"environment": env}
+    if 2 in sections:  # measured first: importing PyTorch (section 1) fills the heap that the
+        # collector, on in section 2 as users have it, walks in every full collection
+        results["scalar"] = run_scalar(budget)
+        results["scalar_reference"] = run_micrograd_reference(budget)
     if 1 in sections:
         torch = load_torch()
         print("   PyTorch: " + (f"{torch.__version__}, 1 thread, timed beside the others" if torch
@@ -854,9 +873,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["training"] = [run_training_case(case, budget, torch) for case in TRAINING_CASES]
         print_training(results["training"])
     if 2 in sections:
-        results["scalar"] = run_scalar(budget)
         print_scalar(results["scalar"])
-        results["scalar_reference"] = run_micrograd_reference(budget)
         print_micrograd_reference(results["scalar_reference"])
     if 3 in sections:
         results["modes"] = run_modes(budget)
