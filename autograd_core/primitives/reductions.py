@@ -38,7 +38,7 @@ def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
     """Every element of x gets the gradient of the sum it went into."""
     if isinstance(g, Value):
         return broadcast_to(keep(g, x, axis, keepdims), shape_of(x))
-    out = np.empty(shape_of(x), dtype=g.dtype)
+    out = np.empty(shape_of(x), dtype=np.result_type(g))  # (g may be a Python float)
     out[...] = g if axis is None else keep(g, x, axis, keepdims)
     return out
 

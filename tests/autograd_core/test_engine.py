@@ -668,3 +668,10 @@ def test_toposort_puts_parents_before_children_for_any_parent_function():
     assert sorted(order) == sorted(parents) and order[-1] == "e"
     for child, ps in parents.items():
         assert all(order.index(p) < order.index(child) for p in ps)
+
+
+def test_a_python_float_seed_reaches_through_a_sum_of_an_array():
+    """The reverse pass takes dC/d root as a Python float too (a 0-d array's seed)."""
+    x = Value(np.arange(3.0))
+    grads = ag.core.reverse_pass(ag.sum(x * x), 1.0)
+    np.testing.assert_array_equal(grads[x], [0.0, 2.0, 4.0])
