@@ -92,9 +92,10 @@ betaln = defelementwise(
     lambda g, ans, a, b: g * (digamma(a) - digamma(a + b)),  # d ln B(a, b)/da = psi(a) - psi(a + b)
     lambda g, ans, a, b: g * (digamma(b) - digamma(a + b)),
 )
-# (z)_m = Gamma(z + m) / Gamma(z), SciPy's rising factorial. A primitive, not exp(gammaln(z + m) -
-# gammaln(z)): that difference of two large numbers loses up to 1e-6 of log (z)_{1/2} at z = 5e8,
-# where SciPy's poch is exact to rounding (Student's t density needs log (nu/2)_{1/2}).
+# (z)_m = Gamma(z + m) / Gamma(z), SciPy's rising factorial. A primitive, not a composition: for
+# log (z)_{1/2}, which Student's t density needs, gammaln(z + 1/2) - gammaln(z) is off by 8e-7 at
+# z = 5e8 (a difference of two numbers near 1e10) and 0.5 log(pi) - betaln(z, 1/2) by 2e-10 at
+# z = 5e5, where SciPy's poch is right to rounding.
 poch = defelementwise(
     "poch",
     _scipy(sp.poch),

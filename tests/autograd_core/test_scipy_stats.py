@@ -308,6 +308,16 @@ def test_dirichlet_refuses_what_scipy_refuses(x, alpha, match):
         stats.dirichlet.logpdf(x, alpha)
 
 
-def test_scipys_own_stats_functions_refuse_a_value_rather_than_drop_its_graph():
-    with pytest.raises(TypeError, match="drop its graph"):
-        ss.norm.logpdf(Value(np.array([0.5, 1.0])))
+def test_scipys_own_python_functions_refuse_a_value_rather_than_drop_its_graph():
+    x = Value(np.array([0.5, 1.0]))
+    for scipy_function in (ss.norm.logpdf, ss.t(3.0).logpdf, sp.logsumexp, sp.softmax):
+        with pytest.raises(TypeError, match="drop its graph"):
+            scipy_function(x)
+
+
+def test_each_distribution_is_a_module_as_in_hips_autograd():
+    import autograd_core.scipy.stats.multivariate_normal as mvn
+    from autograd_core.scipy.stats import norm
+
+    assert mvn is stats.multivariate_normal and norm is stats.norm
+    assert sorted(stats.DISTRIBUTIONS) == sorted(stats.__all__)
