@@ -4,6 +4,11 @@ Each module of the registry says, in its `NUMPY_UFUNCS` and `NUMPY_FUNCTIONS` ta
 of NumPy's functions its primitives stand for; this module looks them up, checks the keyword
 arguments NumPy allows (those the engine cannot honour are refused by name), and renders the
 list of supported functions, docs/numpy-support.md (`make docs`).
+
+SciPy's special functions that are ufuncs (`scipy.special.gammaln`, `erf`, ...) reach NumPy's
+dispatch too. The engine imports nothing of SciPy: when a ufunc it does not know is one of
+`scipy.special`'s (the caller has imported SciPy, so it is in `sys.modules`), it imports
+`autograd_core.scipy.special` and runs the primitive that module's `NUMPY_UFUNCS` names.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 import reprlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,7 +56,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     """A NumPy ufunc (or one of its methods) called on Values: the matching primitive, plain
     data for boolean ufuncs, or a TypeError naming what is not supported."""
     if method == "__call__":
-        target = UFUNCS.get(ufunc)
+        target = UFUNCS.get(ufunc) or _scipy_special_target(ufunc)
         if target is not None:
             if kwargs:
                 _check_options(_name(ufunc), kwargs, inputs)
@@ -58,7 +64,8 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         if ufunc in PLAIN_UFUNCS:
             return ufunc(*(data_of(x) for x in inputs), **kwargs)
         _refuse_complex(_name(ufunc), inputs)
-        raise TypeError(f"{_name(ufunc)} is not differentiable here; use the functions of autograd_core")
+        raise TypeError(f"{_name(ufunc)} is not differentiable here; use the functions of autograd_core"
+                        + (" (docs/numpy-support.md lists SciPy's)" if _is_scipy_special(ufunc) else ""))
     name = f"{_name(ufunc)}.{method}"
     if method == "reduce" and ufunc in _REDUCE:
         axis, keepdims = kwargs.pop("axis", 0), kwargs.pop("keepdims", False)
@@ -76,6 +83,22 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         f"{name} is not supported on Values (supported: reduce and accumulate of add and multiply, "
         "reduce of maximum and minimum, outer of the binary ufuncs of docs/numpy-support.md)"
     )
+
+
+def _is_scipy_special(ufunc: np.ufunc) -> bool:
+    """True when `ufunc` is one of scipy.special's (looked up only if SciPy is already imported)."""
+    module = sys.modules.get("scipy.special")
+    return module is not None and getattr(module, ufunc.__name__, None) is ufunc
+
+
+def _scipy_special_target(ufunc: np.ufunc) -> Callable[..., Any] | None:
+    """The primitive that autograd_core.scipy.special runs for one of scipy.special's ufuncs,
+    importing that module the first time; None for any other ufunc."""
+    if not _is_scipy_special(ufunc):
+        return None
+    from ..scipy import special
+
+    return special.NUMPY_UFUNCS.get(ufunc)
 
 
 def apply_function(func: Any, args: tuple, kwargs: dict) -> Any:
@@ -103,7 +126,9 @@ def _run(f: Any, target: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
 
 
 def _name(f: Any) -> str:
-    """NumPy's name for f, such as numpy.sin or numpy.linalg.norm."""
+    """NumPy's name for f, such as numpy.sin or numpy.linalg.norm (scipy.special.erf for SciPy's)."""
+    if isinstance(f, np.ufunc) and _is_scipy_special(f):
+        return f"scipy.special.{f.__name__}"
     return f"{_module_of(f)}.{f.__name__}"
 
 
@@ -294,7 +319,7 @@ def support_table() -> str:
     lines += ["| NumPy | autograd_core | on a Value |", "|---|---|---|"]
     plain = sorted((_numpy_name(f), f) for f in PLAIN_UFUNCS | PLAIN_FUNCTIONS)
     lines += [f"| `{n}` | {_plain_engine_name(f)} | {_on_a_value([f.__name__], None)} |" for n, f in plain]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _scipy_section()) + "\n"
 
 
 def _row(kind: str, f: Any, target: Any) -> tuple[str, ...]:
@@ -363,3 +388,78 @@ def _conventions(target: Any) -> str:
         if note and note not in notes:
             notes.append(note)
     return " ".join(notes)
+
+
+# --- SciPy's functions, from autograd_core.scipy's tables -------------------------------------------
+
+_SCIPY_HEADER = """
+## SciPy
+
+With SciPy installed (`pip install -e '.[scipy]'`; the engine itself imports nothing of SciPy),
+`autograd_core.scipy.special` and `autograd_core.scipy.stats` give SciPy's functions with
+SciPy's signatures and values, differentiable in every float argument but those the last
+column names; their derivative rules are written with the primitives, so derivatives of any
+order work.
+
+SciPy's special functions that are ufuncs, called on Values (`scipy.special.gammaln(x)`), run
+the primitive of the second column. SciPy's plain Python functions (`scipy.special.logsumexp`,
+`softmax`, `log_softmax`, `polygamma` and everything in `scipy.stats`) cannot be intercepted:
+they convert their arguments with `np.asarray`, which a Value that requires grad refuses with a
+`TypeError`. Call the functions of `autograd_core.scipy` instead.
+
+### scipy.special
+
+| SciPy | autograd_core.scipy.special | called on a Value | not differentiable in |
+|---|---|---|---|
+"""
+
+_STATS_HEADER = """
+### scipy.stats
+
+`autograd_core.scipy.stats.<distribution>.<method>` takes the arguments of
+`scipy.stats.<distribution>.<method>`, positional or by keyword, and broadcasts them as SciPy
+does. Outside the support a log-density or log-mass is -inf and a density or mass 0, as in
+SciPy, with derivative 0 there; for a parameter outside its domain (a scale, df or shape
+parameter <= 0, a Poisson mu < 0) the result is nan, as in SciPy, and so is its derivative.
+`multivariate_normal` and `dirichlet` check their arguments as SciPy does and raise its errors.
+
+| SciPy | autograd_core.scipy.stats | not differentiable in |
+|---|---|---|
+"""
+
+
+def _scipy_section() -> list[str]:
+    """The "SciPy" part of the list: scipy.special's functions and scipy.stats' distributions."""
+    import scipy.special as sp
+
+    from ..scipy import special, stats
+
+    lines = [_SCIPY_HEADER.rstrip("\n")]
+    aliases = [f.__name__ for f in special.NUMPY_UFUNCS if f.__name__ not in special.__all__]
+    for name in sorted([*special.__all__, *aliases]):
+        ufunc = getattr(sp, name)
+        ours = name if name not in aliases else _name_in(special, special.NUMPY_UFUNCS[ufunc])
+        how = "dispatches" if ufunc in special.NUMPY_UFUNCS else f"call `autograd_core.scipy.special.{ours}`"
+        constant = special.CONSTANT_ARGUMENTS.get(ours, "")
+        lines.append(f"| `scipy.special.{name}` | `{ours}` | {how} | {constant} |")
+    lines.append(_STATS_HEADER.rstrip("\n"))
+    for dist_name, module in sorted(stats.DISTRIBUTIONS.items()):
+        for method in module.__all__:
+            signature = _plain_signature(getattr(module, method))
+            constant = getattr(module, "CONSTANT_ARGUMENTS", {}).get(method, "")
+            scipy_name = f"scipy.stats.{dist_name}.{method}{signature}"
+            lines.append(f"| `{scipy_name}` | `{dist_name}.{method}` | {constant} |")
+    return lines
+
+
+def _name_in(module: Any, target: Any) -> str:
+    """The public name of `target` in `module`."""
+    return next(name for name in module.__all__ if getattr(module, name) is target)
+
+
+def _plain_signature(f: Any) -> str:
+    """f's parameters and defaults as SciPy's documentation writes them: (x, loc=0, scale=1)."""
+    parameters = inspect.signature(f).parameters.values()
+    empty = inspect.Parameter.empty
+    return "(" + ", ".join(p.name if p.default is empty else f"{p.name}={p.default}" for p in parameters) \
+        + ")"

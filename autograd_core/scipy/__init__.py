@@ -1,12 +1,13 @@
 """SciPy, differentiable: `autograd_core.scipy.special` and `autograd_core.scipy.stats`.
 
 An optional part: it needs SciPy (`pip install scipy`, or `pip install -e '.[scipy]'` from the
-repository), and nothing of SciPy is imported until one of these modules is. SciPy's own
-special functions that are ufuncs (`scipy.special.gammaln(v)`, `erf`, `ndtr`, ...) called on
-a Value run the primitives of `autograd_core.scipy.special` as soon as that module is
-imported; SciPy's plain Python functions (`scipy.special.logsumexp`, `softmax`,
-`log_softmax` and everything in `scipy.stats`) cannot be intercepted: call the functions of
-these modules instead.
+repository); the engine itself imports nothing of SciPy. SciPy's own special functions that
+are ufuncs (`scipy.special.gammaln(v)`, `erf`, `ndtr`, ...) called on a Value run the
+primitives of `autograd_core.scipy.special` (NumPy's dispatch imports that module when the
+first of them meets a Value). SciPy's plain Python functions (`scipy.special.logsumexp`,
+`softmax`, `log_softmax`, `polygamma` and everything in `scipy.stats`) cannot be intercepted:
+they convert their arguments with np.asarray, which a Value that requires grad refuses with a
+TypeError. Call the functions of these modules instead. docs/numpy-support.md lists them all.
 """
 
 try:

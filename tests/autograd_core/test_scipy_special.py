@@ -4,6 +4,9 @@
 """
 
 import math
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -82,3 +85,68 @@ def test_softmax_takes_scipys_default_axis_none():
 def test_polygamma_refuses_a_fractional_order():
     with pytest.raises(ValueError, match="whole number"):
         special.polygamma(1.5, 2.0)
+
+
+def test_poch_and_stdtr_values_and_derivatives():
+    z, m = np.array([0.5, 3.0, 5e8]), np.array([0.5, 1.5, 0.5])
+    np.testing.assert_allclose(special.poch(Value(z), m).data, sp.poch(z, m), rtol=1e-15)
+    dz = grad(lambda z: ag.sum(special.poch(z, m[:2])))(z[:2])
+    by_hand = sp.poch(z[:2], m[:2]) * (sp.digamma(z[:2] + m[:2]) - sp.digamma(z[:2]))
+    np.testing.assert_allclose(dz, by_hand, rtol=1e-13)
+    assert special.stdtr(3.0, Value(0.4)).data == sp.stdtr(3.0, 0.4)
+
+
+def test_xlogy_derivative_in_y_is_zero_where_x_is_zero():
+    assert grad(lambda y: special.xlogy(0.0, y))(0.0) == 0.0
+    assert grad(lambda y: special.xlog1py(0.0, y))(-1.0) == 0.0
+    assert grad(lambda y: special.xlogy(2.0, y))(4.0) == 0.5
+
+
+def test_orders_that_require_grad_are_refused():
+    with pytest.raises(TypeError, match="iv: the order v is not differentiable"):
+        special.iv(Value(1.5), 2.0)
+    with pytest.raises(TypeError, match="polygamma: the order n is not differentiable"):
+        special.polygamma(Value(1.0), 2.0)
+    assert special.iv(Value(1.5, requires_grad=False), 2.0) == pytest.approx(sp.iv(1.5, 2.0), rel=1e-15)
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_engine_imports_nothing_of_scipy():
+    assert _run("""
+        import sys
+        import numpy as np
+        import autograd_core as ag
+        x = ag.Value(np.array([0.5, 1.0]))
+        ag.sum(np.sin(x) * x).backward()
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "scipy"))
+    """).strip() == "[]"
+
+
+def test_scipys_ufuncs_on_values_run_the_primitives_without_importing_them_first():
+    out = _run("""
+        import sys
+        import numpy as np
+        import scipy.special as sp
+        import autograd_core as ag
+        assert "autograd_core.scipy.special" not in sys.modules
+        x = ag.Value(np.array([2.0, 3.0]))
+        y = sp.gammaln(x) + sp.digamma(x) + sp.xlogy(x, 2.0) + sp.psi(x) + sp.iv(1.5, x)
+        ag.sum(y).backward()
+        print(type(y).__name__, "autograd_core.scipy.special" in sys.modules)
+        print(np.allclose(x.grad, 2 * sp.polygamma(1, x.data) + sp.digamma(x.data) + np.log(2.0)
+                          + 0.5 * (sp.iv(0.5, x.data) + sp.iv(2.5, x.data))))
+    """)
+    assert out.split() == ["Value", "True", "True"]
+
+
+def test_scipys_other_ufuncs_and_options_are_refused_naming_them():
+    x = Value(np.array([2.0, 3.0]))
+    with pytest.raises(TypeError, match=r"scipy.special.gammaln: the argument out=.* is not supported"):
+        sp.gammaln(x, out=np.empty(2))
+    with pytest.raises(TypeError, match=r"scipy.special.ellipk is not differentiable here"):
+        sp.ellipk(x)
