@@ -596,7 +596,9 @@ class Value:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.requires_grad:
             raise TypeError(
-                "np.asarray() of a Value that requires grad would drop its graph; use .data or .detach()"
+                "np.asarray() of a Value that requires grad would drop its graph; use .data or .detach() "
+                "(a function written in Python that converts its input, such as scipy.stats' or "
+                "scipy.special.logsumexp, has a differentiable twin in autograd_core.scipy)"
             )
         array = np.asarray(self.data, dtype=dtype)
         return array.copy() if copy else array
