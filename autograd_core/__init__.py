@@ -11,7 +11,17 @@ Every primitive and its derivative rules live in one registry, `autograd_core.pr
 """
 
 from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, toposort
-from .functional import check_grads, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .functional import (
+    check_grads,
+    grad,
+    hessian,
+    hessian_vector_product,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .primitives import decompositions, elementwise, indexing, linalg, reductions, shapes
 from .primitives.decompositions import *  # noqa: F403  (every primitive, as ag.<name>)
 from .primitives.elementwise import *  # noqa: F403
@@ -19,10 +29,12 @@ from .primitives.indexing import *  # noqa: F403
 from .primitives.linalg import *  # noqa: F403
 from .primitives.reductions import *  # noqa: F403
 from .primitives.shapes import *  # noqa: F403
+from .tree import flatten
 
 __all__ = [
-    "Primitive", "Value", "check_grads", "enable_grad", "grad", "hessian", "is_grad_enabled",
-    "jacobian", "jvp", "no_grad", "toposort", "value_and_grad", "vjp",
+    "Primitive", "Value", "check_grads", "enable_grad", "flatten", "grad", "hessian",
+    "hessian_vector_product", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "toposort",
+    "value_and_grad", "vjp",
 ]
 __all__ += elementwise.__all__
 __all__ += reductions.__all__
