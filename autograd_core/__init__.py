@@ -7,10 +7,12 @@
     >>> a.grad, b.grad
     (2.0, 5.0)
 
-Every primitive and its derivative rules live in one registry, `autograd_core.primitives`.
+Every primitive and its derivative rules live in one registry, `autograd_core.primitives`;
+`primitive`, `defvjp` and `defjvp` (`autograd_core.extend`) make your own.
 """
 
 from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, toposort
+from .extend import defjvp, defvjp, primitive
 from .functional import (
     check_grads,
     grad,
@@ -32,8 +34,8 @@ from .primitives.shapes import *  # noqa: F403
 from .tree import flatten
 
 __all__ = [
-    "Primitive", "Value", "check_grads", "enable_grad", "flatten", "grad", "hessian",
-    "hessian_vector_product", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "toposort",
+    "Primitive", "Value", "check_grads", "defjvp", "defvjp", "enable_grad", "flatten", "grad", "hessian",
+    "hessian_vector_product", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "primitive", "toposort",
     "value_and_grad", "vjp",
 ]
 __all__ += elementwise.__all__
