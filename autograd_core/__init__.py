@@ -7,11 +7,23 @@
     >>> a.grad, b.grad
     (2.0, 5.0)
 
-Every primitive and its derivative rules live in one registry, `autograd_core.primitives`.
+Every primitive and its derivative rules live in one registry, `autograd_core.primitives`;
+`primitive`, `defvjp` and `defjvp` (`autograd_core.extend`) make your own.
 """
 
 from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, toposort
-from .functional import check_grads, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .extend import defjvp, defvjp, primitive
+from .functional import (
+    check_grads,
+    grad,
+    hessian,
+    hessian_vector_product,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .primitives import decompositions, elementwise, indexing, linalg, reductions, shapes
 from .primitives.decompositions import *  # noqa: F403  (every primitive, as ag.<name>)
 from .primitives.elementwise import *  # noqa: F403
@@ -19,10 +31,12 @@ from .primitives.indexing import *  # noqa: F403
 from .primitives.linalg import *  # noqa: F403
 from .primitives.reductions import *  # noqa: F403
 from .primitives.shapes import *  # noqa: F403
+from .tree import flatten
 
 __all__ = [
-    "Primitive", "Value", "check_grads", "enable_grad", "grad", "hessian", "is_grad_enabled",
-    "jacobian", "jvp", "no_grad", "toposort", "value_and_grad", "vjp",
+    "Primitive", "Value", "check_grads", "defjvp", "defvjp", "enable_grad", "flatten", "grad", "hessian",
+    "hessian_vector_product", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "primitive", "toposort",
+    "value_and_grad", "vjp",
 ]
 __all__ += elementwise.__all__
 __all__ += reductions.__all__

@@ -44,10 +44,7 @@ class TreeDef:
 
 
 _LEAF = TreeDef(None, (), ())
-
-
-def _path(path: str) -> str:
-    return path or "the argument itself"
+_NONE = TreeDef(type(None), (), ())
 
 
 def _children(tree: Any) -> tuple[tuple, list]:
@@ -61,31 +58,55 @@ def _children(tree: Any) -> tuple[tuple, list]:
     return tuple(range(len(tree))), list(tree)
 
 
-def tree_flatten(tree: Any, path: str = "") -> tuple[list[Any], TreeDef]:
-    """The leaves of `tree` in order, and its structure. `path` names the tree in errors:
-    a leaf that is neither a number, an array nor a Value is refused with its path, e.g.
-    `params[1]['W']`."""
-    if tree is None:
-        return [], TreeDef(type(None), (), ())
+def is_container(x: Any) -> bool:
+    """True for what a tree takes apart: a tuple (namedtuples included), list, dict or None."""
+    return x is None or isinstance(x, tuple | list | dict)
+
+
+def tree_flatten(tree: Any, name: str | Callable[[], str] = "") -> tuple[list[Any], TreeDef]:
+    """The leaves of `tree` in order, and its structure.
+
+    A leaf that is neither a number, an array nor a Value (or an array of strings, or a bool)
+    is a `TypeError` naming its path in the tree, `name` followed by its keys, e.g.
+    `params[1]['W']`; `name` may be a function giving the name, called only for the error.
+    """
+    leaves: list[Any] = []
+    return leaves, _flatten(tree, (), leaves, name)
+
+
+def _flatten(tree: Any, keys: tuple, leaves: list[Any], name: str | Callable[[], str]) -> TreeDef:
+    """tree_flatten's walk: appends the leaves below `tree` (found at `keys`) to `leaves`."""
     if isinstance(tree, bool) or (isinstance(tree, np.ndarray) and tree.dtype.kind not in "biuf"):
-        raise TypeError(f"{_path(path)}: a tree's leaves must be real numbers or arrays, not {_what(tree)}")
+        raise TypeError(
+            f"{_path(name, keys)}: a tree's leaves must be real numbers or arrays, not {_what(tree)}"
+        )
     if isinstance(tree, LEAF_TYPES):
-        return [tree], _LEAF
+        leaves.append(tree)
+        return _LEAF
+    if tree is None:
+        return _NONE
     if isinstance(tree, tuple | list | dict):
-        keys, children = _children(tree)
-        leaves: list[Any] = []
-        defs = []
-        for key, child in zip(keys, children, strict=True):
-            child_leaves, child_def = tree_flatten(child, f"{path}[{key!r}]")
-            leaves += child_leaves
-            defs.append(child_def)
-        kind = type(tree)
+        child_keys, children = _children(tree)
         fields = getattr(tree, "_fields", None) if isinstance(tree, tuple) else None
-        return leaves, TreeDef(kind, keys if fields is None else tuple(fields), tuple(defs))
+        path_keys = child_keys if fields is None else tuple(_Field(f) for f in fields)
+        pairs = zip(path_keys, children, strict=True)
+        defs = tuple(_flatten(child, (*keys, key), leaves, name) for key, child in pairs)
+        return TreeDef(type(tree), child_keys if fields is None else tuple(fields), defs)
     raise TypeError(
-        f"{_path(path)} is {_what(tree)}: a tree holds numbers, arrays and Values in nested "
+        f"{_path(name, keys)} is {_what(tree)}: a tree holds numbers, arrays and Values in nested "
         "tuples, lists, dicts and namedtuples"
     )
+
+
+class _Field(str):
+    """A namedtuple's field on a path: written `.W` rather than `['W']`."""
+
+
+def _path(name: str | Callable[[], str], keys: tuple) -> str:
+    """`name` followed by `keys`: subscripts and fields (`params[1]['W']`, `layer.W`)."""
+    root = name() if callable(name) else name
+    path = root + "".join(f".{key}" if isinstance(key, _Field) else f"[{key!r}]" for key in keys)
+    return path or "the argument itself"
 
 
 def _what(x: Any) -> str:

@@ -9,10 +9,19 @@ A `Module` finds its parameters by walking its attributes (in the order they wer
 lists, tuples, dicts and sub-modules, so `MLP.parameters()` is W^1, b^1, W^2, b^2, ...
 Attributes whose names start with "_" are private and not walked. Saved models are plain
 `.npz` archives, one array per parameter, read back with `allow_pickle=False`.
+
+For the functional API, `parameter_tree()` gives the parameters as a nested dict of arrays and
+`apply(tree, X)` computes the output with the parameters of such a tree, so the gradient of a
+cost is a tree of the same structure::
+
+    tree = mlp.parameter_tree()            # {"layers": {"0": {"W": W^1, "b": b^1}, "1": {...}}}
+    nabla = ag.grad(lambda p: cost(mlp.apply(p, X), Y))(tree)
+    nabla["layers"]["0"]["W"]              # dC/dW^1, what backward() leaves in W^1.grad
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -22,6 +31,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Value
+from autograd_core.core import data_of
 
 from .files import NpzError, read_npz, write_npz
 
@@ -98,6 +108,66 @@ class Module:
         for (_, p), array in zip(params, checked, strict=True):
             p.data = array
 
+    def parameter_tree(self) -> dict[str, Any]:
+        """A copy of every parameter's data in a nested dict keyed by the parts of its name (see
+        `named_parameters`): {"layers": {"0": {"W": W^1, "b": b^1}, "1": {...}}} for an MLP.
+
+        A tree for the functional API: `ag.grad(lambda p: cost(model.apply(p, X), Y))(tree)` is a
+        tree of the same structure holding dC/dW^l and dC/db^l.
+        """
+        tree: dict[str, Any] = {}
+        for name, p in self.named_parameters():
+            *parents, last = name.split(".")
+            node = tree
+            for depth, part in enumerate(parents):
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ValueError(
+                        f"{type(self).__name__}: parameter {name!r} lies below parameter "
+                        f"{'.'.join(parents[:depth + 1])!r}; a nested dict cannot hold both"
+                    )
+            if last in node:
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {name!r} has parameters below it; a nested dict "
+                    "cannot hold both"
+                )
+            node[last] = p.data if isinstance(p.data, float) else np.array(p.data, copy=True)
+        return tree
+
+    def apply(self, tree: Mapping[str, Any], x: Any) -> Any:
+        """The module's output for input `x`, computed with the parameters held in `tree` (a
+        nested dict like `parameter_tree()`'s, of arrays, numbers or Values) in place of its own.
+
+        The module is not changed. Differentiable in the tree: `ag.grad` of a function of
+        `apply(tree, X)` with respect to the tree gives the gradient as a tree. Raises a
+        ValueError naming the entry (`tree['layers']['0']['W']`) that is missing, extra, or of
+        another shape than the parameter's.
+        """
+        found = _entries(tree, "apply")
+        replacements: dict[int, Any] = {}
+        for name, p in self.named_parameters():
+            if name not in found:
+                raise ValueError(
+                    f"apply: the tree has no entry {_subscripts(name)} (parameter {name!r}, shape {p.shape})"
+                )
+            leaf = found.pop(name)
+            shape = leaf.shape if isinstance(leaf, _ARRAYS) else np.shape(leaf)
+            if shape != p.shape:
+                raise ValueError(
+                    f"apply: {_subscripts(name)} has shape {shape}; parameter {name!r} has shape {p.shape}"
+                )
+            replacements[id(p)] = leaf
+        if found:
+            raise ValueError(f"apply: the tree's entry {_subscripts(next(iter(found)))} is not a parameter "
+                             f"of this {type(self).__name__}")
+        return _with_parameters(self, replacements, {})(x)
+
+    def load_parameter_tree(self, tree: Mapping[str, Any]) -> None:
+        """Copy the arrays of `tree` (a nested dict like `parameter_tree()`'s) into the parameters,
+        with the checks of `load_state_dict`."""
+        state = {name: data_of(leaf) for name, leaf in _entries(tree, "load_parameter_tree").items()}
+        self.load_state_dict(state, source="load_parameter_tree")
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the parameters to `path` as an uncompressed `.npz` archive (no pickles).
 
@@ -149,6 +219,49 @@ def _walk(obj: Any, name: str, visiting: set[int]) -> Iterator[tuple[str, Value]
     for key, child in children:
         yield from _walk(child, f"{name}.{key}" if name else key, visiting)
     visiting.discard(id(obj))
+
+
+def _entries(tree: Mapping[str, Any], who: str, prefix: str = "") -> dict[str, Any]:
+    """The leaves of a nested dict of parameters, keyed by their dotted names ("layers.0.W")."""
+    if not isinstance(tree, Mapping):
+        where = f"{_subscripts(prefix)} is" if prefix else "the tree must be a nested dict of parameters; got"
+        raise TypeError(f"{who}: {where} a {type(tree).__name__}")
+    found = {}
+    for key, child in tree.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(child, Mapping):
+            found.update(_entries(child, who, name))
+        else:
+            found[name] = child
+    return found
+
+
+def _subscripts(name: str) -> str:
+    """A dotted parameter name as subscripts of a nested dict: tree['layers']['0']['W']."""
+    return "tree" + "".join(f"[{part!r}]" for part in name.split("."))
+
+
+def _with_parameters(obj: Any, replacements: dict[int, Any], copies: dict[int, Any]) -> Any:
+    """`obj` with every parameter p found below it (as `_walk` finds them) replaced by
+    replacements[id(p)]: modules copied (shallow), lists, tuples and dicts rebuilt; `obj`
+    itself is not changed. `copies` maps the modules already copied to their copies."""
+    if isinstance(obj, Value):
+        return replacements.get(id(obj), obj)
+    if isinstance(obj, Module):
+        if id(obj) not in copies:
+            copied = copies[id(obj)] = copy.copy(obj)
+            for key, value in vars(obj).items():
+                if not key.startswith("_"):
+                    setattr(copied, key, _with_parameters(value, replacements, copies))
+        return copies[id(obj)]
+    if isinstance(obj, list):
+        return [_with_parameters(v, replacements, copies) for v in obj]
+    if isinstance(obj, tuple):
+        items = [_with_parameters(v, replacements, copies) for v in obj]
+        return type(obj)(*items) if hasattr(obj, "_fields") else tuple(items)
+    if isinstance(obj, dict):
+        return {k: _with_parameters(v, replacements, copies) for k, v in obj.items()}
+    return obj
 
 
 def _checked_array(name: str, p: Value, state: Mapping[str, Any], source: str) -> Any:
