@@ -29,6 +29,7 @@ NOTEBOOKS = (
     "02_four_equations.ipynb",
     "03_training_mnist.ipynb",
     "04_your_own_gradients.ipynb",
+    "05_beyond_numpy.ipynb",
 )
 KERNEL_NAME = "backprop-lab-test"
 CELL_TIMEOUT_SECONDS = 600  # a guard against a hung kernel, not a speed requirement
@@ -182,3 +183,18 @@ def test_04_your_own_gradients(tmp_path: Path) -> None:
     assert float(got["max |hessian - analytic|"]) < 1e-12
     assert float(got["max |grad - analytic| for the NumPy softplus sum"]) < 1e-12
     assert float(got["max |jvp, vjp - Jacobian products|"]) < 1e-12
+
+
+def test_05_beyond_numpy(tmp_path: Path) -> None:
+    nb = run(NOTEBOOKS[4], tmp_path)
+    got = claims(nb)
+    assert got["gradient of the dict is a dict"] == "True"
+    assert float(got["|our log likelihood - SciPy's|"]) < 1e-9
+    assert float(got["check_grads on the dict, worst error / tolerance"]) < 1.0
+    before, after = (float(v) for v in got["negative log likelihood before and after fitting"].split(","))
+    assert after < before - 1.0
+    assert float(got["share of the test range where the truth is inside the 2-std band (+0.2)"]) > 0.9
+    assert float(got["ELBO gain, last 50 steps over first 20"]) > 5.0
+    assert float(got["max |BBVI posterior mean - importance sampling|"]) < 0.3
+    figures = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert figures >= 2, "the GP fit and the BBVI figures were not drawn"
