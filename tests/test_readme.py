@@ -122,3 +122,37 @@ def test_every_shell_block_runs_after_make_demo_and_prints_what_the_readme_shows
 def test_the_readme_names_the_two_commands_and_the_makefile_has_them(target):
     assert f"make {target}" in (REPO_ROOT / "README.md").read_text()
     assert re.search(rf"^{target}:", (REPO_ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def test_every_relative_link_and_anchor_points_at_something_that_exists():
+    text = (REPO_ROOT / "README.md").read_text()
+    anchors = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+    broken = []
+    for target in LINK.findall(text):
+        if target.startswith(("http://", "https://")):
+            continue
+        path, _, anchor = target.partition("#")
+        if path and not (REPO_ROOT / path).exists():
+            broken.append(target)
+        elif anchor and not path and anchor not in anchors:
+            broken.append(target)
+        elif anchor and path.endswith(".md"):
+            heads = re.findall(r"^#+ (.+)$", (REPO_ROOT / path).read_text(), re.MULTILINE)
+            if anchor not in {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in heads}:
+                broken.append(target)
+    assert broken == []
+
+
+def test_the_seed_claims_table_links_every_claim_to_where_it_is_measured():
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text[text.index("## What the seeds claim, measured here"):text.index("## Performance")]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| claim")]
+    assert len(rows) >= 9
+    for row in rows:
+        claim, measured, where = (cell.strip() for cell in row.strip("|").split(" | "))
+        assert re.search(r"\d", measured), f"no number measured for: {claim}"
+        assert "](" in where or "`" in where, f"no place that measures: {claim}"
