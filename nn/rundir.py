@@ -20,7 +20,9 @@ atomic rename each), the manifest last, and removes the staging folder. Opening 
 finishes what a crash interrupted: a staging folder without its manifest (a crash while
 writing) is deleted, leaving the previous checkpoint as it was; a staging folder with its
 manifest (a crash while moving) is moved into place. `load` checks every file of the
-checkpoint against the manifest's SHA-256 before a run continues.
+checkpoint against the manifest's SHA-256 before a run continues. Ctrl-C (SIGINT) and SIGTERM
+are held back while a checkpoint is saved and take effect once it is in place, so a run
+interrupted that way always leaves a whole checkpoint and no staging folder.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -127,15 +132,16 @@ class RunFolder:
         """Save the checkpoint of `epoch`: `write(folder)` writes its files into the staging folder
         given; they replace the previous checkpoint all together (see the module docstring)."""
         staging = self.path / STAGING_DIR
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        write(staging)
-        files = [name for name in CHECKPOINT_FILES if (staging / name).is_file()]
-        manifest = {"epoch": epoch, "files": {name: file_sha256(staging / name) for name in files}}
-        fsync_directory(staging)
-        text = json.dumps(manifest, indent=1) + "\n"
-        write_atomically(staging / MANIFEST_FILE, lambda file: file.write(text.encode()))
-        self._move_into_place(staging, manifest)
+        with _interruptions_held_back():
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            write(staging)
+            files = [name for name in CHECKPOINT_FILES if (staging / name).is_file()]
+            manifest = {"epoch": epoch, "files": {name: file_sha256(staging / name) for name in files}}
+            fsync_directory(staging)
+            text = json.dumps(manifest, indent=1) + "\n"
+            write_atomically(staging / MANIFEST_FILE, lambda file: file.write(text.encode()))
+            self._move_into_place(staging, manifest)
 
     def _move_into_place(self, staging: Path, manifest: dict) -> None:
         """Move the staged files, then the manifest, into the folder; drop files the new checkpoint lacks."""
@@ -196,6 +202,30 @@ class RunFolder:
                     f"SHA-256 is not the one in {manifest_path}); the run cannot continue from it"
                 )
         return Checkpoint(manifest["epoch"], tuple(manifest["files"]))
+
+
+@contextmanager
+def _interruptions_held_back() -> Iterator[None]:
+    """Inside the block, SIGINT and SIGTERM are only noted; when it ends, the first one noted is
+    raised again with the usual handlers back (KeyboardInterrupt for Ctrl-C), so it takes effect
+    after the checkpoint is whole. Python's handlers run in the main thread, so elsewhere the
+    block holds nothing back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    usual = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number, handler in usual.items():
+        if handler is not None:  # None: a handler set outside Python, which cannot be put back
+            signal.signal(number, lambda received, frame: noted.append(received))
+    try:
+        yield
+    finally:
+        for number, handler in usual.items():
+            if handler is not None:
+                signal.signal(number, handler)
+        if noted:
+            signal.raise_signal(noted[0])
 
 
 def _read_manifest(path: Path) -> dict:

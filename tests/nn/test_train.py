@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -443,14 +444,20 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "nn.train", "--no-progress", *args]
 
 
-def start(*args: str, wait_for: str) -> subprocess.Popen:
-    """`python -m nn.train ARGS` in the background, once its output shows `wait_for`."""
+def start(*args: str, wait_for: str, within: float = 120.0) -> subprocess.Popen:
+    """`python -m nn.train ARGS` in the background, once its output shows `wait_for`; the run is
+    killed, and the test fails, if that takes longer than `within` seconds."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(cli(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env)
-    for line in process.stdout:  # type: ignore[union-attr]
-        if wait_for in line:
-            return process
+    deadline = threading.Timer(within, process.kill)
+    deadline.start()
+    try:
+        for line in process.stdout:  # type: ignore[union-attr]
+            if wait_for in line:
+                return process
+    finally:
+        deadline.cancel()
     process.wait()
     raise AssertionError(f"the run ended without printing {wait_for!r}: {process.stderr.read()}")  # type: ignore
 
@@ -470,8 +477,10 @@ def test_two_processes_training_into_one_folder(tmp_path):
     finally:
         first.kill()
         first.wait()
-    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs"]
-    killed = start("--resume", "--epochs", "100000", "--out", out, wait_for=f"Epoch {len(saved) + 1}: ")
+    saved = json.loads((tmp_path / "run" / "checkpoint.json").read_text())["epoch"]
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs"] == list(range(1, saved + 1))
+    assert not (tmp_path / "run" / ".checkpoint.new").exists()  # Ctrl-C waits for a save to finish
+    killed = start("--resume", "--epochs", "100000", "--out", out, wait_for=f"Epoch {saved + 1}: ")
     killed.kill()  # SIGKILL: no clean-up at all; the lock file stays, but the kernel released the lock
     killed.wait()
     assert (tmp_path / "run" / ".lock").exists()
@@ -532,6 +541,30 @@ def test_a_crash_while_saving_a_checkpoint_loses_nothing(tmp_path, capsys, monke
     assert_same_run(whole, split)
     assert sorted(os.listdir(split)) == [".lock", "checkpoint.json", "learning_curve.svg", "metrics.json",
                                          "model.npz", "optimizer.npz"]
+
+
+def test_ctrl_c_while_saving_a_checkpoint_takes_effect_once_it_is_whole(tmp_path, capsys, monkeypatch):
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert run_cli(capsys, *RUN, "--epochs", "3", "--out", str(whole))[0] == 0
+    from nn import rundir
+    move = rundir.RunFolder._move
+
+    def interrupted(self, source, target):
+        if target.name == "metrics.json" and '"epoch": 2,' in (source.parent / "checkpoint.json").read_text():
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between the files of epoch 2's checkpoint
+        move(self, source, target)
+
+    monkeypatch.setattr(rundir.RunFolder, "_move", interrupted)
+    status, out, err = run_cli(capsys, *RUN, "--epochs", "3", "--out", str(split))
+    assert status == 130 and "holds the last finished epoch: continue with --resume" in err
+    assert "Epoch 2: " in out and "Epoch 3: " not in out
+    assert json.loads((split / "checkpoint.json").read_text())["epoch"] == 2
+    assert not (split / ".checkpoint.new").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual handler is back
+    monkeypatch.undo()
+    status, out, _ = run_cli(capsys, "--resume", "--epochs", "3", "--out", str(split))
+    assert status == 0 and f"Resuming {split} after epoch 2" in out
+    assert_same_run(whole, split)
 
 
 KILLED_WHILE_SAVING = """
