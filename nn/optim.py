@@ -31,19 +31,24 @@ Every optimiser updates `p.data` in place, from each parameter's `.grad` or from
 gradients given to `step`, after checking all of them (a gradient must have its parameter's
 shape; nothing is updated when one does not), and refuses a parameter listed twice. Its
 state (velocities, moments, step counts) is `state_dict()`, plain arrays for an `.npz` file.
+
+For the functional API, `sgd`, `rmsprop` and `adam` minimise over a tree of arrays (nested
+tuples, lists and dicts, as `autograd_core.grad` takes), given a function that returns the
+gradient at a point and an iteration number; they take HIPS autograd's arguments and follow its
+conventions, and run the classes above on the flattened tree.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from autograd_core import Value
+from autograd_core import Value, flatten
 
-__all__ = ["SGD", "Adam", "Optimizer", "RMSprop"]
+__all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "adam", "rmsprop", "sgd"]
 
 _O = TypeVar("_O", bound="Optimizer")
 
@@ -282,6 +287,71 @@ class RMSprop(Optimizer):
 
     def __repr__(self) -> str:
         return f"RMSprop(eta={self.eta}, rho={self.rho}, eps={self.eps}, weight_decay={self.weight_decay})"
+
+
+# --- the functional API: minimise over a tree of arrays ---------------------------------------------
+
+Gradient = Callable[[Any, int], Any]
+Callback = Callable[[Any, int, Any], Any]
+
+
+def sgd(gradient: Gradient, params: Any, callback: Callback | None = None, num_iters: int = 200,
+        step_size: float = 0.1, mass: float = 0.9) -> Any:
+    """SGD with momentum over a tree: v -> mass v - (1 - mass) g, w -> w + step_size v, where
+    g = gradient(w, i) at iteration i; returns the final w as a tree like `params`.
+
+    This is `SGD` with eta = step_size (1 - mass) and momentum mass. `callback(w, i, g)`, when
+    given, sees each point and its gradient before the update.
+    """
+    _check_number("sgd", "mass", mass, low=0.0, high=1.0)
+    return _minimise("sgd", gradient, params, callback, num_iters,
+                     lambda w: SGD([w], eta=step_size * (1.0 - mass), momentum=mass))
+
+
+def rmsprop(gradient: Gradient, params: Any, callback: Callback | None = None, num_iters: int = 100,
+            step_size: float = 0.1, gamma: float = 0.9, eps: float = 1e-8) -> Any:
+    """RMSprop over a tree: s -> gamma s + (1 - gamma) g^2, w -> w - step_size g / (sqrt(s) + eps),
+    with s starting at 1 (HIPS autograd's convention; `RMSprop` starts it at 0); returns the final w.
+
+    `callback(w, i, g)`, when given, sees each point and its gradient before the update.
+    """
+    def make(w: Value) -> RMSprop:
+        optimizer = RMSprop([w], eta=step_size, rho=gamma, eps=eps)
+        optimizer.load_state_dict({"s.0": np.ones_like(w.data)})
+        return optimizer
+
+    return _minimise("rmsprop", gradient, params, callback, num_iters, make)
+
+
+def adam(gradient: Gradient, params: Any, callback: Callback | None = None, num_iters: int = 100,
+         step_size: float = 0.001, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Any:
+    """Adam over a tree (the update of `Adam`, with eta = step_size and betas (b1, b2)), where
+    g = gradient(w, i) at iteration i = 0, 1, ...; returns the final w as a tree like `params`.
+
+    `callback(w, i, g)`, when given, sees each point and its gradient before the update.
+    """
+    return _minimise("adam", gradient, params, callback, num_iters,
+                     lambda w: Adam([w], eta=step_size, betas=(b1, b2), eps=eps))
+
+
+def _minimise(name: str, gradient: Gradient, params: Any, callback: Callback | None, num_iters: int,
+              make: Callable[[Value], Optimizer]) -> Any:
+    """Run the optimiser `make(w)` on w, the flattened `params`, for num_iters iterations."""
+    if not isinstance(num_iters, int | np.integer) or isinstance(num_iters, bool) or num_iters < 0:
+        raise ValueError(f"{name}: num_iters must be an integer >= 0; got {num_iters!r}")
+    start, unflatten = flatten(params)
+    w = Value(np.array(start, dtype=np.float64), requires_grad=True)
+    optimizer = make(w)
+    for i in range(num_iters):
+        point = unflatten(w.data)  # a copy: the caller may keep it
+        g, _ = flatten(gradient(point, i))
+        if g.shape != w.shape:
+            raise ValueError(f"{name}: gradient(params, {i}) holds {g.size} numbers; params holds {w.size}, "
+                             "so it is not a gradient of the same tree")
+        if callback is not None:
+            callback(point, i, unflatten(g))
+        optimizer.step([g])
+    return unflatten(w.data)
 
 
 def _move(p: Value, step: Any) -> None:

@@ -359,3 +359,87 @@ def test_adam_state_is_checked_when_loaded():
     with pytest.raises(ValueError, match=r"unexpected entry 'velocity.0'; expected m.i, v.i, t.i"):
         fresh.load_state_dict({"velocity.0": np.zeros((1, 2))})
     assert fresh.state["t"] == [None, None]  # a refused state changes nothing
+
+
+# --- the functional optimisers: sgd, rmsprop and adam over a tree -----------------------------------
+
+
+def tree_start(values: list[float]) -> dict:
+    """A tree with an array, a list holding a matrix, and a float, filled from `values` (7 numbers)."""
+    return {"W": np.array(values[:2]), "rest": [np.array(values[2:6]).reshape(2, 2), values[6]]}
+
+
+def leaves(tree: dict) -> np.ndarray:
+    return np.concatenate([tree["W"], tree["rest"][0].ravel(), [tree["rest"][1]]])
+
+
+def quartic_gradient(tree: dict, i: int) -> dict:
+    """The gradient of sum(w^4) / 4 + i w_0 / 10 (it depends on the iteration), as a tree."""
+    cube = {"W": tree["W"] ** 3, "rest": [tree["rest"][0] ** 3, tree["rest"][1] ** 3]}
+    cube["W"] = cube["W"] + np.array([i / 10, 0.0])
+    return cube
+
+
+def by_hand(name: str, w: np.ndarray, settings: dict, num_iters: int) -> np.ndarray:
+    """The optimiser's update equations written out on the flat vector."""
+    w, a, b = w.copy(), np.zeros_like(w), np.zeros_like(w)
+    if name == "rmsprop":
+        a = np.ones_like(w)
+    for i in range(num_iters):
+        g = w**3 + np.eye(len(w))[0] * i / 10
+        if name == "sgd":
+            a = settings["mass"] * a - (1 - settings["mass"]) * g
+            w = w + settings["step_size"] * a
+        elif name == "rmsprop":
+            a = settings["gamma"] * a + (1 - settings["gamma"]) * g**2
+            w = w - settings["step_size"] * g / (np.sqrt(a) + 1e-8)
+        else:
+            a = settings["b1"] * a + (1 - settings["b1"]) * g
+            b = settings["b2"] * b + (1 - settings["b2"]) * g**2
+            m_hat, v_hat = a / (1 - settings["b1"] ** (i + 1)), b / (1 - settings["b2"] ** (i + 1))
+            w = w - settings["step_size"] * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return w
+
+
+@given(values=st.lists(st.floats(-1.5, 1.5), min_size=7, max_size=7), num_iters=st.integers(0, 30),
+       step_size=st.floats(0.001, 0.2), decay=st.floats(0.0, 0.99))
+def test_sgd_rmsprop_and_adam_over_a_tree_follow_their_update_equations(values, num_iters, step_size, decay):
+    from nn.optim import adam, rmsprop, sgd
+
+    start = tree_start(values)
+    runs = [(sgd, {"step_size": step_size, "mass": decay}),
+            (rmsprop, {"step_size": step_size, "gamma": decay}),
+            (adam, {"step_size": step_size, "b1": decay, "b2": 0.999})]
+    for optimiser, settings in runs:
+        got = optimiser(quartic_gradient, start, num_iters=num_iters, **settings)
+        assert set(got) == {"W", "rest"} and got["rest"][0].shape == (2, 2) and isinstance(got["rest"][1], float)
+        want = by_hand(optimiser.__name__, leaves(start), settings, num_iters)
+        np.testing.assert_allclose(leaves(got), want, rtol=1e-12, atol=1e-12, err_msg=optimiser.__name__)
+    assert leaves(start).tolist() == values  # the start is not changed
+
+
+def test_the_callback_sees_each_point_and_its_gradient_before_the_update_and_may_keep_them():
+    from nn.optim import adam
+
+    seen = []
+    final = adam(quartic_gradient, tree_start([1.0] * 7), num_iters=3, step_size=0.1,
+                 callback=lambda w, i, g: seen.append((w, i, g)))
+    assert [i for _, i, _ in seen] == [0, 1, 2]
+    for w, i, g in seen:
+        np.testing.assert_array_equal(leaves(g), leaves(quartic_gradient(w, i)))
+    assert leaves(seen[0][0]).tolist() == [1.0] * 7  # kept points are copies, not the moving vector
+    assert not np.array_equal(leaves(seen[2][0]), leaves(final))
+
+
+def test_the_functional_optimisers_refuse_a_gradient_of_another_tree_and_bad_settings():
+    from nn.optim import adam, sgd
+
+    start = {"W": np.ones(3)}
+    with pytest.raises(ValueError, match=r"adam: gradient\(params, 0\) holds 2 numbers; params holds 3"):
+        adam(lambda w, i: {"W": np.ones(2)}, start)
+    with pytest.raises(ValueError, match="num_iters must be an integer >= 0"):
+        adam(lambda w, i: w, start, num_iters=-1)
+    with pytest.raises(ValueError, match=r"sgd: mass must be a finite number >= 0.0 and < 1.0"):
+        sgd(lambda w, i: w, start, mass=1.0)
+    with pytest.raises(ValueError, match="Adam: eps must be a finite number > 0.0"):
+        adam(lambda w, i: w, start, eps=0.0)
