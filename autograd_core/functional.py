@@ -17,7 +17,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -484,6 +484,20 @@ def _compare(what: str, got: Any, want: Any, rtol: float, atol: float) -> tuple[
     return float(np.max(errors, initial=0.0)), detail
 
 
+@overload
+def check_grads(
+    f: Callable[..., Any], *, order: int = 2, modes: Sequence[str] = ("fwd", "rev"), eps: float = 1e-6,
+    rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0,
+) -> Callable[..., float]: ...
+
+
+@overload
+def check_grads(
+    f: Callable[..., Any], arg: Any, /, *args: Any, order: int = 2, modes: Sequence[str] = ("fwd", "rev"),
+    eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0,
+) -> float: ...
+
+
 def check_grads(
     f: Callable[..., Any],
     *args: Any,
@@ -493,7 +507,7 @@ def check_grads(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     seed: int = 0,
-) -> float:
+) -> float | Callable[..., float]:
     """Check f's derivatives against central finite differences along random directions.
 
     At each order, forward mode (J v) and reverse mode (u^T J, compared as u^T J v) are
@@ -504,8 +518,15 @@ def check_grads(
     checked as one vector each (their leaves raveled and joined, as `flatten` does). Raises
     AssertionError naming the worst error and its order, or saying that nothing could be
     compared (a comparison gave NaN); returns the worst error as a fraction of the tolerance
-    (below 1 passes).
+    (below 1 passes). Given f alone, it returns the check as a function of the arguments, as
+    HIPS autograd's `check_grads` is called: `check_grads(f, modes=["rev"])(x)`.
     """
+    if not args:
+        def check_at(arg: Any, /, *more: Any) -> float:
+            return check_grads(f, arg, *more, order=order, modes=modes, eps=eps, rtol=rtol, atol=atol,
+                               seed=seed)
+
+        return check_at
     if all(isinstance(a, LEAF_TYPES) for a in args):
         args = tuple(np.array(data_of(a), dtype=np.float64) for a in args)
         return _check_order(_joined_output(f), args, 1, order, tuple(modes), eps, rtol, atol, seed)

@@ -329,6 +329,16 @@ def test_check_grads_names_the_worst_error_of_a_wrong_jvp_rule():
         check_grads(wrong, np.array([0.3, -0.8]), order=1)
 
 
+def test_check_grads_given_f_alone_is_the_check_as_a_function_of_the_arguments():
+    wrong = _exp_with(lambda g, ans, x: 2.0 * g * ans, lambda t, ans, x: t * ans, "wrong_vjp_curried")
+    x = np.array([0.3, -0.8])
+    assert check_grads(lambda x, y: (ag.exp(x) * y).sum(), modes=["rev"])(x, x[::-1]) < 1.0
+    assert check_grads(ag.exp, order=1)(x) == check_grads(ag.exp, x, order=1)
+    with pytest.raises(AssertionError, match="order 1, reverse mode"):
+        check_grads(wrong, modes=["rev"])(x)
+    check_grads(wrong, modes=["fwd"], order=1)(x)  # the modes given are the ones checked
+
+
 def test_check_grads_of_order_two_catches_a_rule_that_cannot_be_differentiated():
     # The rule is right at first order but uses raw data, so its own derivative is lost.
     frozen = _exp_with(lambda g, ans, x: g * ag.core.data_of(ans), lambda t, ans, x: t * ag.core.data_of(ans))
