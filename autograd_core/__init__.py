@@ -15,6 +15,7 @@ from .core import Primitive, Value, enable_grad, is_grad_enabled, no_grad, topos
 from .extend import defjvp, defvjp, primitive
 from .functional import (
     check_grads,
+    elementwise_grad,
     grad,
     hessian,
     hessian_vector_product,
@@ -31,10 +32,11 @@ from .primitives.indexing import *  # noqa: F403
 from .primitives.linalg import *  # noqa: F403
 from .primitives.reductions import *  # noqa: F403
 from .primitives.shapes import *  # noqa: F403
-from .tree import flatten
+from .tree import flatten, flatten_func
 
 __all__ = [
-    "Primitive", "Value", "check_grads", "defjvp", "defvjp", "enable_grad", "flatten", "grad", "hessian",
+    "Primitive", "Value", "check_grads", "defjvp", "defvjp", "elementwise_grad", "enable_grad", "flatten",
+    "flatten_func", "grad", "hessian",
     "hessian_vector_product", "hvp", "is_grad_enabled", "jacobian", "jvp", "no_grad", "primitive", "toposort",
     "value_and_grad", "vjp",
 ]

@@ -290,6 +290,20 @@ def grad(f: Callable[..., Any], argnum: int | tuple[int, ...] = 0) -> Callable[.
     return _naming_parameters_of(f, grad_f)
 
 
+def elementwise_grad(f: Callable[..., Any], argnum: int | tuple[int, ...] = 0) -> Callable[..., Any]:
+    """The gradient of sum(f(x)) with respect to argument `argnum`: for an f that acts elementwise
+    (a diagonal Jacobian, each output z_j depending only on x_j), the array of dz_j/dx_j.
+
+    It nests like `grad`: `elementwise_grad(elementwise_grad(np.tanh))(x)` is tanh'' at each x_j.
+    For an f whose Jacobian is not diagonal it is the column sums of the Jacobian, 1^T J.
+    """
+
+    def summed(*args: Any) -> Any:
+        return P.sum(f(*args))
+
+    return _naming_parameters_of(f, grad(_naming_parameters_of(f, summed), argnum))
+
+
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     """(f(*primals), back) where back(g) returns g^T J_i for each primal i, as a tuple.
 

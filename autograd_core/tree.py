@@ -152,19 +152,24 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others, strict=True)])
 
 
-def flatten(tree: Any) -> tuple[np.ndarray, Callable[[Any], Any]]:
+def flatten(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
     """(vector, unflatten): every leaf of `tree` raveled and joined into one float vector
     (float64 unless all leaves share another float dtype), and the function that maps such a
     vector back to a tree of arrays of the original shapes, dtypes and structure (Python
-    numbers come back as floats; a Value vector gives Values, differentiably). For
-    optimisers that want one vector, e.g. `scipy.optimize.minimize`."""
+    numbers come back as floats). For optimisers that want one vector, e.g.
+    `scipy.optimize.minimize`. Both directions are differentiable: a tree holding Values
+    gives a Value vector (so `||flatten(W)[0]||^2` inside a cost has its gradient in W), and
+    a Value vector gives a tree of Values."""
     leaves, treedef = tree_flatten(tree, "tree")
     datas = [np.asarray(leaf.data if isinstance(leaf, Value) else leaf) for leaf in leaves]
     shapes = [d.shape for d in datas]
     dtypes = [d.dtype if d.dtype.kind == "f" else np.dtype(np.float64) for d in datas]
     scalars = [isinstance(leaf, float | int) for leaf in leaves]
     dtype = np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
-    vector = np.concatenate([d.ravel().astype(dtype) for d in datas]) if datas else np.zeros(0)
+    vector: Any = np.concatenate([d.ravel().astype(dtype) for d in datas]) if datas else np.zeros(0)
+    if any(isinstance(leaf, Value) for leaf in leaves):
+        vector = P.concatenate([P.reshape(leaf, (-1,)) if isinstance(leaf, Value) else d.ravel().astype(dtype)
+                                for leaf, d in zip(leaves, datas, strict=True)])
     sizes = [int(np.prod(s)) for s in shapes]
     size = sum(sizes)
 
@@ -185,3 +190,15 @@ def flatten(tree: Any) -> tuple[np.ndarray, Callable[[Any], Any]]:
         return tree_unflatten(treedef, parts)
 
     return vector, unflatten
+
+
+def flatten_func(f: Callable[..., Any], example: Any) -> tuple[Callable[..., Any], Callable[[Any], Any], Any]:
+    """(f_of_vector, unflatten, vector) for a function f(tree, *rest) of a tree like `example`:
+    f_of_vector(v, *rest) = f(unflatten(v), *rest), and vector = flatten(example)[0], so an
+    optimiser that wants one vector can minimise f from `example` (differentiable in v)."""
+    vector, unflatten = flatten(example)
+
+    def f_of_vector(v: Any, *rest: Any) -> Any:
+        return f(unflatten(v), *rest)
+
+    return f_of_vector, unflatten, vector

@@ -67,6 +67,31 @@ def test_the_gradient_of_a_tree_is_the_gradient_of_its_flattened_vector(tree):
     np.testing.assert_allclose(by_tree, by_vector, rtol=1e-12, atol=1e-12)
 
 
+@given(nonempty_trees)
+def test_flatten_is_differentiable_in_the_tree(tree):
+    # A cost that reads the parameters through flatten, as an L2 penalty ||flatten(W)||^2 does:
+    # its gradient is the gradient of the same cost written on the leaves.
+    c = ag.flatten(weights(tree, seed=2))[0]
+
+    def through_flatten(t: Any) -> Any:
+        v = ag.flatten(t)[0]
+        return ag.sum(c * ag.sin(v)) + ag.sum(v * v)
+
+    def on_the_leaves(t: Any) -> Any:
+        leaves, start, total = tree_flatten(t)[0], 0, 0.0
+        for leaf in leaves:
+            n = int(np.size(leaf))
+            piece = c[start:start + n].reshape(np.shape(leaf))
+            total = total + ag.sum(piece * ag.sin(leaf)) + ag.sum(leaf * leaf)
+            start += n
+        return total
+
+    np.testing.assert_allclose(vector_of(grad(through_flatten)(tree)), vector_of(grad(on_the_leaves)(tree)),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(vector_of(grad(through_flatten)(tree)), c * np.cos(vector_of(tree))
+                               + 2 * vector_of(tree), rtol=1e-12, atol=1e-12)
+
+
 def test_a_list_of_layers_and_a_dict_get_gradients_of_their_structure():
     first = Layer(RNG.standard_normal((3, 2)), RNG.standard_normal(3))
     params = [first, {"W": RNG.standard_normal((1, 3)), "b": 0.5}]
@@ -335,3 +360,14 @@ def test_a_plain_array_still_gets_a_plain_array(x):
     g = grad(lambda x: ag.sum(x * x))(x)
     assert isinstance(g, np.ndarray) and g.shape == x.shape
     np.testing.assert_allclose(g, 2 * x)
+
+
+@given(nonempty_trees)
+def test_flatten_func_gives_f_of_one_vector_with_the_gradient_of_the_tree(tree):
+    c = weights(tree, seed=3)
+    f_of_vector, unflatten, vector = ag.flatten_func(mixed, tree)
+    np.testing.assert_array_equal(vector, vector_of(tree))
+    assert f_of_vector(vector, c) == mixed(tree, c)
+    np.testing.assert_allclose(grad(f_of_vector)(vector, c), vector_of(grad(mixed)(tree, c)),
+                               rtol=1e-12, atol=1e-12)
+    assert tree_flatten(unflatten(vector))[1] == tree_flatten(tree)[1]

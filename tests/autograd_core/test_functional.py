@@ -378,3 +378,27 @@ def test_check_grads_fails_where_nothing_can_be_compared():
         check_grads(ag.log, np.array([-2.0, 3.0]), order=1)
     with pytest.raises(AssertionError, match="times the tolerance"):  # where log is defined
         check_grads(wrong_log, np.array([2.0, 3.0]))
+
+
+# --- elementwise_grad ----------------------------------------------------------------------------
+
+
+@given(arrays(low=-3, high=3))
+def test_elementwise_grad_gives_the_derivatives_of_an_elementwise_function_to_third_order(x):
+    t = np.tanh(x)
+    first = ag.elementwise_grad(np.tanh)
+    second = ag.elementwise_grad(first)
+    third = ag.elementwise_grad(second)
+    np.testing.assert_allclose(first(x), 1 - t**2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(second(x), -2 * t * (1 - t**2), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(third(x), -2 * (1 - t**2) * (1 - 3 * t**2), rtol=1e-10, atol=1e-10)
+    assert np.shape(first(x)) == np.shape(x)
+
+
+def test_elementwise_grad_takes_argnum_and_gives_column_sums_for_a_full_jacobian():
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.5])
+    np.testing.assert_allclose(ag.elementwise_grad(lambda x, y: x * np.sin(y), 1)(x, y), x * np.cos(y))
+    A = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(ag.elementwise_grad(lambda x: A @ x)(x), A.sum(axis=0))  # 1^T J
+    with pytest.raises(ValueError, match="argnum"):
+        ag.elementwise_grad(np.sin, 2)(x)
