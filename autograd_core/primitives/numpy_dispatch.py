@@ -42,8 +42,10 @@ PLAIN_UFUNCS = frozenset({
 PLAIN_FUNCTIONS = frozenset({
     np.argmax, np.argmin, np.argsort, np.argpartition, np.all, np.any, np.count_nonzero, np.nonzero,
     np.flatnonzero, np.argwhere, np.isclose, np.allclose, np.array_equal, np.shape, np.ndim, np.size,
+    np.zeros_like, np.ones_like, np.empty_like,
 })
-"""Functions with integer, boolean or shape results: run on the data, giving plain results."""
+"""Functions with integer, boolean or shape results, or results that do not depend on the values
+(zeros_like, ones_like): run on the data, giving plain results."""
 
 _REDUCE = {np.add: reductions.sum, np.multiply: reductions.prod, np.maximum: reductions.max,
            np.minimum: reductions.min}
@@ -291,6 +293,9 @@ Not supported:
   `np.maximum` and `np.minimum`, and `outer` of the binary ufuncs below;
 - integer and boolean results are plain NumPy arrays, never Values (second table), as is
   `astype` to an integer or boolean dtype;
+- functions that convert their arguments to arrays before NumPy can hand them to the engine,
+  such as `np.array([v, w])` and `np.full(shape, v)` for a Value v that requires grad: refused
+  by `np.asarray`'s `TypeError`; write `ag.stack([v, w])` and `v * np.ones(shape)`;
 - any other NumPy function: refused with a `TypeError` naming it.
 """
 

@@ -96,6 +96,19 @@ def test_functions_with_integer_or_boolean_results_give_numpys_plain_results():
         np.testing.assert_equal(got, want)
 
 
+def test_zeros_like_and_ones_like_of_a_value_are_plain_arrays_of_its_shape_and_dtype():
+    x = Value(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    for f, fill in ((np.zeros_like, 0.0), (np.ones_like, 1.0)):
+        out = f(x)
+        assert type(out) is np.ndarray and out.shape == (2, 3) and out.dtype == np.float32
+        assert np.all(out == fill)
+    assert np.empty_like(x).shape == (2, 3)
+    g = ag.grad(lambda v: ag.sum(v * np.ones_like(v)) + ag.sum(np.zeros_like(v)))(np.arange(3.0))
+    np.testing.assert_array_equal(g, np.ones(3))
+    with pytest.raises(TypeError, match="numpy.full_like is not differentiable here"):
+        np.full_like(x, 2.0)  # its fill value may be a Value: refused rather than detached
+
+
 def test_every_public_function_of_the_engine_has_a_docstring_or_is_a_primitive():
     for name in ag.__all__:
         obj = getattr(ag, name)
