@@ -301,7 +301,7 @@ def elementwise_grad(f: Callable[..., Any], argnum: int | tuple[int, ...] = 0) -
     def summed(*args: Any) -> Any:
         return P.sum(f(*args))
 
-    return _naming_parameters_of(f, grad(_naming_parameters_of(f, summed), argnum))
+    return grad(_naming_parameters_of(f, summed), argnum)  # errors name f's parameters
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:

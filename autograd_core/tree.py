@@ -166,10 +166,10 @@ def flatten(tree: Any) -> tuple[Any, Callable[[Any], Any]]:
     dtypes = [d.dtype if d.dtype.kind == "f" else np.dtype(np.float64) for d in datas]
     scalars = [isinstance(leaf, float | int) for leaf in leaves]
     dtype = np.result_type(*dtypes) if dtypes else np.dtype(np.float64)
-    vector: Any = np.concatenate([d.ravel().astype(dtype) for d in datas]) if datas else np.zeros(0)
-    if any(isinstance(leaf, Value) for leaf in leaves):
-        vector = P.concatenate([P.reshape(leaf, (-1,)) if isinstance(leaf, Value) else d.ravel().astype(dtype)
-                                for leaf, d in zip(leaves, datas, strict=True)])
+    pieces = [P.reshape(leaf, (-1,)) if isinstance(leaf, Value) else d.ravel().astype(dtype)
+              for leaf, d in zip(leaves, datas, strict=True)]
+    join = P.concatenate if any(isinstance(leaf, Value) for leaf in leaves) else np.concatenate
+    vector = join(pieces) if pieces else np.zeros(0)
     sizes = [int(np.prod(s)) for s in shapes]
     size = sum(sizes)
 
